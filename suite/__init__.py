@@ -1,0 +1,3 @@
+"""oaic: the conformance and contract test suite for OpenAI-compatible APIs."""
+
+__version__ = "0.1.0"

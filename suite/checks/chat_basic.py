@@ -1,0 +1,39 @@
+"""The first chat check: a non-streamed completion against the profile's schema, and unknown models."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from ..exchange import Exchange
+from ..findings import Finding, expect, failed, short
+from ..profile import schema_errors
+from . import check
+from .common import error_body_problems, no_response
+
+
+@check("chat.response.schema")
+def completion_schema(ex: Exchange) -> Iterable[Finding]:
+    req = "chat.response.schema"
+    if ex.status is None:
+        yield from no_response(ex, (req,))
+        return
+    body = ex.json()
+    if ex.status != 200 or body is None:
+        yield failed(req, f"POST /chat/completions answered {ex.describe()}, expected 200 with a chat.completion",
+                     status=ex.status)
+        return
+    errors = schema_errors("CreateChatCompletionResponse", body)
+    yield expect(req, not errors, "response does not match the chat.completion schema: " + "; ".join(errors),
+                 violations=errors, received=short(body, 400))
+
+
+@check("errors.status.unknown-model")
+def unknown_model_chat(ex: Exchange) -> Iterable[Finding]:
+    req = "errors.status.unknown-model"
+    if ex.status is None:
+        yield from no_response(ex, (req,))
+        return
+    yield expect(req, ex.status == 404,
+                 f"chat completion with a model that does not exist answered {ex.describe()}, expected 404",
+                 status=ex.status, body=short(ex.body, 200))
+    _ = error_body_problems  # the body shape is judged by errors.body.shape on every error

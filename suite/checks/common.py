@@ -1,0 +1,110 @@
+"""Checks and helpers shared by every area: transport health, JSON bodies, OpenAI error bodies, schemas."""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from ..exchange import Exchange
+from ..findings import Finding, errored, expect, failed, passed, short
+from . import check
+
+OPENAI_ERROR_STATUSES_UNSUPPORTED = (404, 405, 501)
+
+
+def no_response(ex: Exchange, requirements: Iterable[str]) -> list[Finding]:
+    """When no response arrived, requirements about the response cannot be judged (transport.* says why)."""
+    if ex.status is not None:
+        return []
+    return [errored(r, f"not judged: {ex.method} {ex.path} got no response ({ex.error})", **ex.summary())
+            for r in requirements]
+
+
+@check("transport.response.timely", "transport.response.complete", "transport.response.bounded")
+def transport_health(ex: Exchange) -> Iterable[Finding]:
+    """Applied to every exchange of a live run by the plugin."""
+    where = f"{ex.method} {ex.path}"
+    kind = ex.error_kind
+    if kind in ("timeout", "stall", "deadline"):
+        yield failed("transport.response.timely", f"{where}: {ex.error}", **ex.summary(),
+                     events_received=len(ex.events or []))
+    elif kind != "connect":
+        yield passed("transport.response.timely")
+    if kind == "closed":
+        yield failed("transport.response.complete", f"{where}: {ex.error}", **ex.summary(),
+                     events_received=len(ex.events or []))
+    elif kind is None:
+        yield passed("transport.response.complete")
+    if kind == "too-large":
+        yield failed("transport.response.bounded", f"{where}: {ex.error}", **ex.summary())
+    elif kind is None:
+        yield passed("transport.response.bounded")
+    if kind == "connect":
+        yield failed("transport.response.timely", f"{where}: {ex.error}", **ex.summary())
+
+
+@check("transport.json.content-type")
+def json_response(ex: Exchange) -> Iterable[Finding]:
+    """A non-streamed response is application/json and parses."""
+    if ex.status is None or ex.is_stream or ex.error_kind:
+        return
+    req = "transport.json.content-type"
+    if ex.content_type != "application/json":
+        yield failed(req, f"{ex.method} {ex.path} answered HTTP {ex.status} with content type "
+                          f"{ex.headers.get('content-type', '(none)')!r}, expected application/json",
+                     status=ex.status, content_type=ex.headers.get("content-type"), body=short(ex.body, 200))
+        return
+    yield expect(req, ex.json_error is None, f"{ex.method} {ex.path} answered HTTP {ex.status} "
+                                             f"application/json but {ex.json_error}", status=ex.status)
+
+
+def error_body_problems(ex: Exchange) -> list[str]:
+    """What keeps an error response from being OpenAI's {"error": {message, type, param, code}} (empty: fine)."""
+    problems = []
+    if ex.content_type != "application/json":
+        problems.append(f"content type is {ex.headers.get('content-type', '(none)')!r}, not application/json")
+    body = ex.json()
+    if body is None:
+        problems.append(ex.json_error or "body is not JSON")
+        return problems
+    if not isinstance(body, dict) or "error" not in body:
+        keys = list(body) if isinstance(body, dict) else type(body).__name__
+        problems.append(f"body has no 'error' object (top-level: {short(keys, 120)})")
+        return problems
+    error = body["error"]
+    if not isinstance(error, dict):
+        problems.append(f"'error' is {type(error).__name__} {short(error, 120)}, not an object")
+        return problems
+    for key in ("message", "type"):
+        if not isinstance(error.get(key), str):
+            problems.append(f"error.{key} is {short(error.get(key), 80) if key in error else 'missing'}, "
+                            f"expected a string")
+    for key in ("param", "code"):
+        if key not in error:
+            problems.append(f"error.{key} is missing (expected a string or null)")
+        elif error[key] is not None and not isinstance(error[key], str):
+            problems.append(f"error.{key} is {short(error[key], 80)}, expected a string or null")
+    return problems
+
+
+@check("errors.body.shape")
+def error_body(ex: Exchange) -> Iterable[Finding]:
+    """Any non-2xx answer the suite provokes carries OpenAI's error body."""
+    if ex.status is None or ex.status < 400:
+        return
+    problems = error_body_problems(ex)
+    yield expect("errors.body.shape", not problems,
+                 f"{ex.method} {ex.path} → HTTP {ex.status}: error body not in OpenAI's shape: "
+                 + "; ".join(problems), status=ex.status, body=short(ex.body, 300))
+
+
+def honest_unsupported(ex: Exchange) -> bool:
+    """The target said plainly that it does not implement this: 404/405/501 with an OpenAI error body."""
+    return ex.status in OPENAI_ERROR_STATUSES_UNSUPPORTED and not error_body_problems(ex)
+
+
+def is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def json_pointer(*parts: Any) -> str:
+    return "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in parts)

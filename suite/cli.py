@@ -1,0 +1,176 @@
+"""The ``oaic`` command: run | serve | requirements | capabilities | report | spec.
+
+Usage errors print one line ``oaic: error: ...`` on stderr and exit 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any, Sequence
+
+from . import __version__
+from .errors import UsageError
+from .options import OPTIONS, target_flags
+
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2 (argparse prints usage too; keep it short)
+        raise UsageError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="oaic", description="Conformance suite for OpenAI-compatible APIs.")
+    parser.add_argument("--version", action="version", version=f"oaic {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    run = commands.add_parser("run", help="run the conformance suite against a target (or replay a recording)")
+    for option in OPTIONS:
+        kwargs: dict[str, Any] = {"dest": option.dest, "help": option.help}
+        if option.kind == "flag":
+            kwargs["action"] = "store_true"
+        else:
+            kwargs["metavar"] = option.metavar
+            if option.kind == "append":
+                kwargs["action"] = "append"
+        run.add_argument(f"--{option.name}", **kwargs)
+    run.add_argument("-v", "--verbose", action="store_true", help="show every finding of failed requirements")
+    run.add_argument("--pytest-args", default="", metavar="ARGS",
+                     help="extra arguments passed to pytest, e.g. '-x -k stream'")
+
+    req = commands.add_parser("requirements", help="list the requirement catalogue")
+    req.add_argument("--area", help="only this area")
+    req.add_argument("--level", choices=["MUST", "SHOULD", "MAY"], help="only this level")
+    req.add_argument("--markdown", action="store_true", help="write the catalogue document (Markdown)")
+    req.add_argument("--json", action="store_true", help="the catalogue as JSON")
+
+    commands.add_parser("capabilities", help="list the capabilities a target may claim")
+
+    serve = commands.add_parser("serve", help="serve the reference OpenAI-compatible provider")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--api-key-env", metavar="NAME", help="require the key held in this environment variable")
+    serve.add_argument("--fault", action="append", metavar="NAME", help="inject a named fault (repeatable)")
+    serve.add_argument("--list-faults", action="store_true", help="list the fault catalogue and exit")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help()
+            return EXIT_USAGE
+        handler = {"run": cmd_run, "requirements": cmd_requirements, "capabilities": cmd_capabilities,
+                   "serve": cmd_serve}[args.command]
+        return handler(args)
+    except UsageError as exc:
+        print(f"oaic: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("oaic: interrupted", file=sys.stderr)
+        return 130
+
+
+def cmd_requirements(args: argparse.Namespace) -> int:
+    from .catalogue import load, markdown
+
+    catalogue = load()
+    if args.area and args.area not in catalogue.areas:
+        raise UsageError(f"unknown area {args.area!r} (areas: {', '.join(catalogue.areas)})")
+    if args.markdown:
+        sys.stdout.write(markdown(catalogue) + "\n")
+        return 0
+    chosen = [r for r in catalogue if (not args.area or r.area == args.area) and (not args.level or r.level == args.level)]
+    if args.json:
+        import json
+
+        print(json.dumps([r.to_json() for r in chosen], indent=2))
+        return 0
+    width = max((len(r.id) for r in chosen), default=10)
+    for r in chosen:
+        print(f"{r.id.ljust(width)}  {r.level:<6}  {r.capability:<18}  {r.title}")
+    print(f"{len(chosen)} requirements")
+    return 0
+
+
+def cmd_capabilities(args: argparse.Namespace) -> int:
+    from .target import CAPABILITIES, DEFAULT_CAPABILITIES
+
+    for name, text in CAPABILITIES.items():
+        print(f"{name:<22} {text}{'  (default with a chat model)' if name in DEFAULT_CAPABILITIES else ''}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .reference.server import serve
+
+    return serve(host=args.host, port=args.port, api_key_env=args.api_key_env, faults=args.fault or [],
+                 list_faults=args.list_faults)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from .catalogue import CatalogueError, load
+    from .target import build_target
+    from .transport import Transport
+
+    values = vars(args)
+    try:
+        load().select(values.get("only"), values.get("skip"))
+    except CatalogueError as exc:
+        raise UsageError(str(exc)) from None
+    if values.get("record") and values.get("replay"):
+        raise UsageError("--record and --replay cannot be used together")
+    flags = target_flags(values)
+    has_target = any(flags.get(k) for k in ("base_url", "target")) or os.environ.get("OAIC_BASE_URL") \
+        or os.environ.get("OAIC_TARGET")
+    if not values.get("replay") and not has_target:
+        from .recording import default_recording
+
+        values["replay"] = str(default_recording())
+        print(f"oaic: no target given: replaying the bundled recording {values['replay']}", file=sys.stderr)
+    if not values.get("replay"):
+        target = build_target(flags)
+        Transport(target).preflight()
+    return run_pytest(values)
+
+
+def pytest_args(values: dict[str, Any]) -> list[str]:
+    args = ["--pyargs", "suite.scenarios", "-p", "suite.plugin", "-q", "--no-header", "-p", "no:cacheprovider",
+            "--tb=no", "-rN", "-W", "ignore::DeprecationWarning"]
+    for option in OPTIONS:
+        value = values.get(option.dest)
+        if value in (None, False, [], ""):
+            continue
+        flag = f"--oaic-{option.name}"
+        if option.kind == "flag":
+            args.append(flag)
+        elif option.kind == "append":
+            for item in value:
+                args += [flag, str(item)]
+        else:
+            args += [flag, str(value)]
+    if values.get("verbose"):
+        args.append("--oaic-verbose")
+    if values.get("pytest_args"):
+        import shlex
+
+        args += shlex.split(values["pytest_args"])
+    return args
+
+
+def run_pytest(values: dict[str, Any], plugins: list[Any] | None = None) -> int:
+    """Run the scenarios through pytest with only the plugins the suite needs (fast and reproducible)."""
+    import pytest
+
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    code = pytest.main(pytest_args(values), plugins=plugins or [])
+    return int(code) if int(code) in (0, 1, 2) else EXIT_USAGE if int(code) in (3, 4) else 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,72 @@
+"""The run options, declared once for both ``oaic run`` (argparse) and ``pytest --pyargs suite.scenarios``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Option:
+    name: str  # the flag without dashes, e.g. "base-url"
+    help: str
+    metavar: str | None = None
+    kind: str = "value"  # value | append | flag
+    default: Any = None
+
+    @property
+    def dest(self) -> str:
+        return self.name.replace("-", "_")
+
+
+OPTIONS = (
+    Option("target", "TOML target profile (see examples/target.toml)", "FILE"),
+    Option("base-url", "base URL of the API under test, e.g. http://127.0.0.1:8000/v1", "URL"),
+    Option("api-key-env", "environment variable holding the API key (default OAIC_API_KEY, then OPENAI_API_KEY)",
+           "NAME"),
+    Option("model", "chat model", "MODEL"),
+    Option("tools-model", "model for tool calling (default: the chat model)", "MODEL"),
+    Option("embedding-model", "embeddings model (claims the embeddings capability)", "MODEL"),
+    Option("completions-model", "legacy completions model (claims the completions capability)", "MODEL"),
+    Option("responses-model", "Responses API model (claims the responses capability)", "MODEL"),
+    Option("header", "extra request header 'Name: value' (repeatable)", "HEADER", "append"),
+    Option("capabilities", "capabilities the target claims, comma separated, or 'all' (see: oaic capabilities)",
+           "LIST"),
+    Option("timeout", "seconds to wait for the next byte of a response (stall deadline)", "SECONDS"),
+    Option("total-timeout", "seconds one request may take in all, streams included", "SECONDS"),
+    Option("max-requests", "stop sending after this many requests", "N"),
+    Option("max-tokens-budget", "stop sending once usage reports this many tokens", "N"),
+    Option("rps", "at most this many requests per second", "N"),
+    Option("report-dir", "where results.json and junit.xml are written (default: reports)", "DIR"),
+    Option("only", "run only requirements whose ID matches this glob (repeatable)", "GLOB", "append"),
+    Option("skip", "skip requirements whose ID matches this glob (repeatable)", "GLOB", "append"),
+    Option("strict", "SHOULD-level failures count as failures (exit 1)", kind="flag"),
+    Option("record", "record every exchange into cassettes in DIR", "DIR"),
+    Option("replay", "replay the recording in DIR with the network blocked", "DIR"),
+    Option("overwrite", "allow --record to replace an existing recording", kind="flag"),
+    Option("spec", "OpenAI's OpenAPI document (path or URL) for the property phase and schema checks",
+           "PATH_OR_URL"),
+    Option("seed", "seed of the property-based phase (runs reproduce and replay)", "N"),
+    Option("examples", "property-based examples per operation", "N"),
+)
+# Names pytest (or a common plugin) already owns: under pytest they exist only with the oaic- prefix.
+PYTEST_RESERVED = {"strict", "timeout"}
+
+
+def target_flags(values: dict[str, Any]) -> dict[str, Any]:
+    """The subset of option values that describes the target, in the form build_target() takes."""
+    from .target import parse_headers
+
+    flags: dict[str, Any] = {
+        "target": values.get("target"),
+        "base_url": values.get("base_url"),
+        "api_key_env": values.get("api_key_env"),
+        "capabilities": values.get("capabilities"),
+        "models": {area: values.get(dest) for area, dest in (
+            ("chat", "model"), ("tools", "tools_model"), ("embeddings", "embedding_model"),
+            ("completions", "completions_model"), ("responses", "responses_model")) if values.get(dest)},
+        "headers": parse_headers(values.get("header") or [], "--header"),
+    }
+    for key in ("timeout", "total_timeout", "max_requests", "max_tokens_budget", "rps"):
+        flags[key] = values.get(key)
+    return flags

@@ -1,0 +1,152 @@
+"""The one results model. Scenarios add findings; every report format is a handler over this object."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import __version__
+from .catalogue import Catalogue, Requirement
+from .findings import ERROR, FAIL, NOT_RECORDED, PASS, SEVERITY, SKIP, UNSUPPORTED, VERDICTS, WARN, Finding
+
+
+def now_iso() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+@dataclass
+class RequirementResult:
+    requirement: Requirement
+    verdict: str
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def message(self) -> str:
+        """The message of the finding that decided the verdict."""
+        for finding in self.findings:
+            if finding.verdict == self.verdict and finding.message:
+                return finding.message
+        return ""
+
+
+class Results:
+    def __init__(self, catalogue: Catalogue, selected: set[str] | None = None, strict: bool = False,
+                 mode: str = "live", target: dict[str, Any] | None = None, claimed: set[str] | None = None) -> None:
+        self.catalogue = catalogue
+        self.selected = set(catalogue.by_id) if selected is None else set(selected)
+        self.strict = strict
+        self.mode = mode
+        self.target = target or {}
+        self.claimed = claimed
+        self.findings: list[Finding] = []
+        self.spent: dict[str, int] = {}
+        self.metrics: dict[str, list[float]] = defaultdict(list)
+        self.notes: list[str] = []
+        self.started = now_iso()
+        self.finished: str | None = None
+        self.duration: float = 0.0
+
+    def add(self, finding: Finding, test: str = "") -> Finding | None:
+        """Record one finding; a broken SHOULD/MAY becomes ``warn``. Findings outside the selection are dropped."""
+        requirement = self.catalogue.get(finding.requirement)  # KeyError: a check named an uncatalogued ID
+        if finding.verdict not in VERDICTS:
+            raise ValueError(f"unknown verdict {finding.verdict!r}")
+        if finding.requirement not in self.selected:
+            return None
+        if finding.verdict == FAIL and requirement.level != "MUST":
+            finding.verdict = WARN
+        if test and not finding.test:
+            finding.test = test
+        self.findings.append(finding)
+        return finding
+
+    def metric(self, name: str, value: float) -> None:
+        self.metrics[name].append(round(float(value), 4))
+
+    # -- views ----------------------------------------------------------------------------------------
+    def by_requirement(self) -> list[RequirementResult]:
+        grouped: dict[str, list[Finding]] = defaultdict(list)
+        for finding in self.findings:
+            grouped[finding.requirement].append(finding)
+        out = []
+        for requirement in self.catalogue:
+            if requirement.id not in self.selected:
+                continue
+            findings = grouped.get(requirement.id, [])
+            if findings:
+                verdict = max((f.verdict for f in findings), key=lambda v: SEVERITY[v])
+            else:
+                verdict = SKIP
+                if self.claimed is not None and requirement.capability not in self.claimed:
+                    reason = f"not claimed: the target does not claim capability '{requirement.capability}'"
+                else:
+                    reason = "not exercised in this run"
+                findings = [Finding(requirement.id, SKIP, reason)]
+            out.append(RequirementResult(requirement, verdict, findings))
+        return out
+
+    def totals(self) -> dict[str, int]:
+        counts = Counter(r.verdict for r in self.by_requirement())
+        return {verdict: counts.get(verdict, 0) for verdict in VERDICTS}
+
+    def exit_code(self) -> int:
+        """0: no MUST failure (and no SHOULD failure with --strict); 1: conformance failures."""
+        totals = self.totals()
+        if totals[FAIL] or (self.strict and totals[WARN]):
+            return 1
+        return 0
+
+    def to_json(self) -> dict[str, Any]:
+        requirements = self.by_requirement()
+        levels = {r.id: r.level for r in self.catalogue}
+        return {
+            "suite": {"name": "oaic", "version": __version__},
+            "mode": self.mode,
+            "target": self.target,
+            "started": self.started,
+            "finished": self.finished or now_iso(),
+            "duration_s": round(self.duration, 3),
+            "strict": self.strict,
+            "exit_code": self.exit_code(),
+            "totals": self.totals(),
+            "spent": self.spent,
+            "requirements": [
+                {
+                    "requirement": r.requirement.id,
+                    "level": r.requirement.level,
+                    "area": r.requirement.area,
+                    "title": r.requirement.title,
+                    "verdict": r.verdict,
+                    "message": r.message,
+                }
+                for r in requirements
+            ],
+            "findings": [
+                {**f.to_json(), "level": levels[f.requirement]}
+                for f in self.findings
+            ] + [
+                {**r.findings[0].to_json(), "level": r.requirement.level}
+                for r in requirements if r.verdict == SKIP and not any(
+                    f.requirement == r.requirement.id for f in self.findings)
+            ],
+            "metrics": {name: summarize(values) for name, values in sorted(self.metrics.items())},
+            "notes": self.notes,
+        }
+
+
+def summarize(values: list[float]) -> dict[str, float]:
+    ordered = sorted(values)
+    if not ordered:
+        return {"count": 0}
+    return {
+        "count": len(ordered),
+        "min": ordered[0],
+        "median": ordered[len(ordered) // 2],
+        "p95": ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))],
+        "max": ordered[-1],
+    }
+
+
+__all__ = ["Results", "RequirementResult", "PASS", "FAIL", "WARN", "SKIP", "UNSUPPORTED", "ERROR", "NOT_RECORDED"]
