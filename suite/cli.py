@@ -139,37 +139,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     return run_pytest(values)
 
 
-def pytest_args(values: dict[str, Any]) -> list[str]:
-    args = ["--pyargs", "suite.scenarios", "-p", "suite.plugin", "-q", "--no-header", "-p", "no:cacheprovider",
-            "--tb=no", "-rN", "-W", "ignore::DeprecationWarning"]
-    for option in OPTIONS:
-        value = values.get(option.dest)
-        if value in (None, False, [], ""):
-            continue
-        flag = f"--oaic-{option.name}"
-        if option.kind == "flag":
-            args.append(flag)
-        elif option.kind == "append":
-            for item in value:
-                args += [flag, str(item)]
-        else:
-            args += [flag, str(value)]
-    if values.get("verbose"):
-        args.append("--oaic-verbose")
-    if values.get("pytest_args"):
-        import shlex
+def run_pytest(values: dict[str, Any]) -> int:
+    from .runner import run_suite
 
-        args += shlex.split(values["pytest_args"])
-    return args
-
-
-def run_pytest(values: dict[str, Any], plugins: list[Any] | None = None) -> int:
-    """Run the scenarios through pytest with only the plugins the suite needs (fast and reproducible)."""
-    import pytest
-
-    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
-    code = pytest.main(pytest_args(values), plugins=plugins or [])
-    return int(code) if int(code) in (0, 1, 2) else EXIT_USAGE if int(code) in (3, 4) else 1
+    return run_suite(values).exit_code
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,1 @@
+"""The reference provider: a faithful OpenAI-compatible API (ASGI) with a catalogue of injectable faults."""

@@ -1,0 +1,111 @@
+"""The fault catalogue of the reference provider.
+
+A fault changes exactly one behaviour of the otherwise faithful provider and names the requirement(s) of the
+suite that must catch it. Faults live in this package, one module per area (``chat.py``, ``tools.py``,
+``transport.py`` …); every module is imported automatically, so adding a fault is adding a ``fault(...)`` call.
+
+A fault acts through hooks. The provider calls ``active.apply(POINT, value, ctx)`` at fixed points and uses what
+comes back; each active fault that has a hook for POINT transforms the value in turn. Hook points:
+
+    request            the parsed JSON request body (dict), before validation (e.g. drop a parameter = ignore it)
+    error              (status, body) of an error response the provider is about to send
+    response.headers   dict of response headers (e.g. a wrong content type, no x-request-id)
+    response.body      the serialized body bytes of a non-streamed response (e.g. a huge body)
+    models.list        GET /models body        models.retrieve   GET /models/{id} body
+    chat.response      non-streamed chat.completion body
+    chat.chunks        streamed chat: the list of chunk dicts, in order, before serialization
+    sse.data           any stream: the list of ``data:`` payload strings, "[DONE]" included, after serialization
+    sse.bytes          any stream: the list of byte strings written to the socket, in order
+    completions.response / completions.chunks      legacy completions
+    embeddings.response                            embeddings body
+    responses.response / responses.events          Responses API body / list of stream event dicts
+    stored.list / stored.retrieve / stored.messages / stored.update / stored.delete   stored chat completions
+    auth               True when the request's key is accepted; a fault may accept a wrong or missing key
+
+``ctx`` is a ``FaultContext`` (method, path, query, request JSON, endpoint name). Besides hooks, provider code may
+ask ``"name" in active`` for behaviours that are not a transform (e.g. stall a stream), and ``SLEEP`` hooks in
+``sse.bytes`` may yield ``Stall(seconds)`` / ``Close()`` markers that the server turns into a pause or an abrupt
+close of the connection.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Mapping
+
+
+@dataclass(frozen=True)
+class Fault:
+    name: str
+    requirements: tuple[str, ...]  # the requirement IDs the suite must report as fail (MUST) or warn (SHOULD)
+    description: str
+    hooks: Mapping[str, Callable[[Any, "FaultContext"], Any]] = field(default_factory=dict)
+    public: bool = True  # listed by `oaic serve --list-faults` and counted in the mutation score
+
+
+@dataclass
+class FaultContext:
+    method: str = "GET"
+    path: str = "/"
+    endpoint: str = ""  # e.g. "chat.completions", "models.list"
+    query: Mapping[str, str] = field(default_factory=dict)
+    request: Any = None
+
+
+@dataclass(frozen=True)
+class Stall:
+    """In ``sse.bytes``: pause this long before writing the next piece (the client should time out)."""
+
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Close:
+    """In ``sse.bytes``: drop the connection here, without finishing the response."""
+
+
+FAULTS: dict[str, Fault] = {}
+
+
+def fault(name: str, requirements: Iterable[str], description: str, public: bool = True,
+          **hooks: Callable[[Any, FaultContext], Any]) -> Fault:
+    """Register a fault. Hook keyword names use '_' for '.', e.g. ``chat_response=...`` for "chat.response"."""
+    if name in FAULTS:
+        raise ValueError(f"duplicate fault {name}")
+    entry = Fault(name, tuple(requirements), " ".join(description.split()),
+                  {key.replace("_", "."): fn for key, fn in hooks.items()}, public)
+    FAULTS[name] = entry
+    return entry
+
+
+class ActiveFaults:
+    """The faults switched on in one provider instance."""
+
+    def __init__(self, names: Iterable[str] = ()) -> None:
+        load_all()
+        unknown = [n for n in names if n not in FAULTS]
+        if unknown:
+            raise KeyError(f"unknown fault {unknown[0]!r} (see: oaic serve --list-faults)")
+        self.faults = [FAULTS[n] for n in names]
+
+    def __contains__(self, name: str) -> bool:
+        return any(f.name == name for f in self.faults)
+
+    def __bool__(self) -> bool:
+        return bool(self.faults)
+
+    def apply(self, point: str, value: Any, ctx: FaultContext) -> Any:
+        for entry in self.faults:
+            hook = entry.hooks.get(point)
+            if hook is not None:
+                value = hook(value, ctx)
+        return value
+
+
+def load_all() -> dict[str, Fault]:
+    for info in pkgutil.iter_modules(__path__):
+        if not info.name.startswith("_"):
+            importlib.import_module(f"{__name__}.{info.name}")
+    return FAULTS
