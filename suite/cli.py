@@ -18,6 +18,10 @@ EXIT_USAGE = 2
 
 
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["allow_abbrev"] = False
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str) -> None:  # one line, exit 2 (argparse prints usage too; keep it short)
         raise UsageError(message)
 
@@ -26,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="oaic", description="Conformance suite for OpenAI-compatible APIs.")
     parser.add_argument("--version", action="version", version=f"oaic {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    # No abbreviations: `--api-key sk-...` must never be taken for `--api-key-env`.
 
     run = commands.add_parser("run", help="run the conformance suite against a target (or replay a recording)")
     for option in OPTIONS:

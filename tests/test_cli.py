@@ -1,0 +1,71 @@
+"""The command line as a new user meets it: help, one-line errors with exit 2, the catalogue."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from suite.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def oaic(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "suite.cli", *args], capture_output=True, text=True,
+                          timeout=timeout, cwd=ROOT)
+
+
+def test_help_lists_the_commands():
+    result = oaic("--help")
+    assert result.returncode == 0
+    for command in ("run", "serve", "requirements", "capabilities"):
+        assert command in result.stdout
+
+
+def test_unreachable_target_is_one_line_and_exit_2_within_5_seconds():
+    start = time.monotonic()
+    result = oaic("run", "--base-url", "http://127.0.0.1:9/v1", "--model", "m")
+    assert time.monotonic() - start < 5
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "oaic: error: cannot reach http://127.0.0.1:9/v1: connection refused"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["run", "--base-url", "nonsense", "--model", "m"], "is not an http(s) URL"),
+    (["run", "--base-url", "http://h/v1", "--model", "m", "--only", "nothing.matches.*"],
+     "pattern 'nothing.matches.*' matches no requirement"),
+    (["run", "--base-url", "http://h/v1", "--model", "m", "--skip", "zzz"], "pattern 'zzz' matches no requirement"),
+    (["run", "--base-url", "http://h/v1", "--model", "m", "--capabilities", "flying"], "unknown capability"),
+    (["run", "--base-url", "http://h/v1", "--model", "m", "--timeout", "-1"], "timeout must be positive"),
+    (["run", "--api-key", "sk-123"], "unrecognized arguments: --api-key"),
+    (["run", "--target", "/no/such.toml"], "cannot read target profile /no/such.toml"),
+    (["run", "--record", "a", "--replay", "b", "--base-url", "http://h/v1"], "cannot be used together"),
+    (["requirements", "--area", "nowhere"], "unknown area 'nowhere'"),
+    (["frobnicate"], "invalid choice"),
+])
+def test_usage_errors_are_one_line_exit_2(args, message, capsys):
+    code = main(args)
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2
+    assert len(err) == 1 and err[0].startswith("oaic: error: ") and message in err[0], err
+
+
+def test_requirements_lists_and_filters(capsys):
+    assert main(["requirements"]) == 0
+    out = capsys.readouterr().out
+    assert "models.list.shape" in out and "requirements" in out.splitlines()[-1]
+    assert main(["requirements", "--area", "models", "--level", "SHOULD"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert all(" SHOULD " in line for line in lines[:-1]) and all(line.startswith("models.") for line in lines[:-1])
+
+
+def test_committed_catalogue_document_is_up_to_date(capsys):
+    assert main(["requirements", "--markdown"]) == 0
+    generated = capsys.readouterr().out
+    committed = (ROOT / "spec" / "REQUIREMENTS.md").read_text(encoding="utf-8")
+    assert generated == committed, "spec/REQUIREMENTS.md is stale: run `oaic requirements --markdown > spec/REQUIREMENTS.md`"
