@@ -23,6 +23,7 @@ else:  # pragma: no cover
 
 # What a target may claim. A scenario that needs a capability the target does not claim is a skip.
 CAPABILITIES: dict[str, str] = {
+    "core": "always claimed: what every HTTP API in OpenAI's style does (transport, error bodies)",
     "models": "GET /models and GET /models/{id}",
     "chat": "POST /chat/completions",
     "streaming": "stream: true on chat completions",
@@ -50,6 +51,7 @@ CAPABILITIES: dict[str, str] = {
 }
 # A chat model alone claims this much; a model given for another area claims that area.
 DEFAULT_CAPABILITIES = {"models", "chat", "streaming"}
+ALWAYS_CLAIMED = {"core"}
 MODEL_AREAS = ("chat", "tools", "embeddings", "completions", "responses")
 AREA_CAPABILITY = {"tools": "tools", "embeddings": "embeddings", "completions": "completions",
                    "responses": "responses"}
@@ -249,7 +251,9 @@ def _capabilities(value: Any, models: dict[str, str]) -> set[str]:
     if value is None:
         claimed = set(DEFAULT_CAPABILITIES) if models.get("chat") else set()
         claimed |= {AREA_CAPABILITY[a] for a in AREA_CAPABILITY if a in models}
-        return claimed
+        if models:
+            claimed.add("models")
+        return claimed | ALWAYS_CLAIMED
     if isinstance(value, str):
         items = _split_list(value)
     elif isinstance(value, list):
@@ -271,7 +275,7 @@ def _capabilities(value: Any, models: dict[str, str]) -> set[str]:
             claimed.add(item)
         else:
             raise UsageError(f"unknown capability {item!r} (known: all, {', '.join(sorted(CAPABILITIES))})")
-    return claimed
+    return claimed | ALWAYS_CLAIMED
 
 
 def _truthy(name: str, on: Any) -> bool:

@@ -40,9 +40,9 @@ def test_api_key_comes_from_the_environment_only():
 
 def test_capabilities_default_from_models_and_explicit_lists():
     target = build_target({"base_url": "http://h/v1", "models": {"chat": "m", "embeddings": "e"}}, {})
-    assert target.capabilities == {"models", "chat", "streaming", "embeddings"}
+    assert target.capabilities == {"core", "models", "chat", "streaming", "embeddings"}
     target = build_target({"base_url": "http://h/v1", "models": {"chat": "m"}, "capabilities": "chat,tools"}, {})
-    assert target.capabilities == {"chat", "tools"}
+    assert target.capabilities == {"core", "chat", "tools"}
     target = build_target({"base_url": "http://h/v1", "models": {"chat": "m", "embeddings": "e",
                                                                "completions": "c"}, "capabilities": "all"}, {})
     assert target.capabilities == set(CAPABILITIES)
@@ -100,7 +100,7 @@ def test_bad_profiles(tmp_path, text, message):
 def test_capabilities_table_form(tmp_path):
     profile = write(tmp_path, 'base_url = "http://h/v1"\n[models]\nchat = "m"\n[capabilities]\nchat = true\n'
                               'streaming = false\ntools = true\n')
-    assert build_target({"target": profile}, {}).capabilities == {"chat", "tools"}
+    assert build_target({"target": profile}, {}).capabilities == {"core", "chat", "tools"}
 
 
 def test_bad_header_flag():
