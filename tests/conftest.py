@@ -1,19 +1,27 @@
 """Self-tests of the suite. At the end of a full run, every catalogued requirement must have been shown failing
-on a violating transcript (tests/helpers.assert_fails) — the suite proves its own checks can fail."""
+on a violating transcript (tests/helpers.assert_fails): the suite proves its own checks can fail."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
 from tests import helpers
 
+TESTS_DIR = Path(__file__).resolve().parent
+
+
+def _is_full_run(config: pytest.Config) -> bool:
+    if config.getoption("keyword") or config.getoption("markexpr"):
+        return False
+    args = config.args or [str(TESTS_DIR)]
+    return all(Path(config.invocation_params.dir, a).resolve() == TESTS_DIR for a in args)
+
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    if session.config.getoption("-k") or session.config.getoption("-m") or session.config.args != ["tests"] \
-            and not any(a.rstrip("/").endswith("tests") for a in session.config.args):
-        return  # a partial run proves nothing about coverage
-    if session.testsfailed or not helpers.SHOWN_FAILING:
-        return
+    if not _is_full_run(session.config) or session.testsfailed:
+        return  # a partial or failing run proves nothing about coverage
     from suite.catalogue import load
 
     missing = sorted(r.id for r in load() if r.id not in helpers.SHOWN_FAILING)
@@ -24,4 +32,5 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
                                 + ", ".join(missing), red=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
     elif reporter:
-        reporter.write_line(f"every one of the {len(load())} requirements was shown failing on a violating transcript")
+        reporter.write_line(f"every one of the {len(load())} requirements was shown failing on a violating "
+                            f"transcript")
