@@ -32,7 +32,7 @@ class _Capture:
 def pytest_args(values: dict[str, Any]) -> list[str]:
     from .options import OPTIONS
 
-    args = ["--pyargs", "suite.scenarios", "-p", "suite.plugin", "-q", "--no-header", "-p", "no:cacheprovider",
+    args = ["--pyargs", "suite.scenarios", "-p", "suite.plugin", "-qq", "--no-header", "-p", "no:cacheprovider",
             "--tb=no", "-rN", "-W", "ignore::DeprecationWarning"]
     for option in OPTIONS:
         value = values.get(option.dest)
