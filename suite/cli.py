@@ -54,6 +54,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("capabilities", help="list the capabilities a target may claim")
 
+    report = commands.add_parser("report", help="show a results.json again, compare two, or tabulate several")
+    report.add_argument("files", nargs="+", metavar="RESULTS_JSON")
+    report.add_argument("--diff", action="store_true", help="verdict changes from the first file to the second "
+                                                             "(exit 1 when something regressed)")
+    report.add_argument("--matrix", action="store_true", help="a Markdown table of verdicts, one column per file")
+    report.add_argument("-v", "--verbose", action="store_true")
+
     serve = commands.add_parser("serve", help="serve the reference OpenAI-compatible provider")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
@@ -71,7 +78,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.print_help()
             return EXIT_USAGE
         handler = {"run": cmd_run, "requirements": cmd_requirements, "capabilities": cmd_capabilities,
-                   "serve": cmd_serve}[args.command]
+                   "serve": cmd_serve, "report": cmd_report}[args.command]
         return handler(args)
     except UsageError as exc:
         print(f"oaic: error: {exc}", file=sys.stderr)
@@ -109,6 +116,48 @@ def cmd_capabilities(args: argparse.Namespace) -> int:
     for name, text in CAPABILITIES.items():
         print(f"{name:<22} {text}{'  (default with a chat model)' if name in DEFAULT_CAPABILITIES else ''}")
     return 0
+
+
+def _read_results(path: str) -> dict[str, Any]:
+    import json
+
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except ValueError as exc:
+        raise UsageError(f"{path} is not JSON: {exc}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("requirements"), list):
+        raise UsageError(f"{path} is not an oaic results.json")
+    return data
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from .report import compare
+
+    files = [(path, _read_results(path)) for path in args.files]
+    if args.diff:
+        if len(files) != 2:
+            raise UsageError("--diff takes exactly two results files: OLD NEW")
+        text, worse = compare.diff(files[0][1], files[1][1])
+        sys.stdout.write(text)
+        return 1 if worse else 0
+    if args.matrix:
+        sys.stdout.write(compare.matrix(files))
+        return 0
+    if len(files) != 1:
+        raise UsageError("give one results.json (or --diff OLD NEW, or --matrix FILE...)")
+    from .catalogue import load
+    from .report import terminal
+    from .results import from_json
+
+    try:
+        results = from_json(files[0][1], load())
+    except (ValueError, KeyError) as exc:
+        raise UsageError(f"{args.files[0]}: {exc}") from None
+    sys.stdout.write(terminal.render(results, verbose=args.verbose))
+    return results.exit_code()
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

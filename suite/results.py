@@ -136,6 +136,28 @@ class Results:
         }
 
 
+def from_json(data: dict[str, Any], catalogue: Catalogue) -> Results:
+    """Rebuild a Results from a results.json (requirements no longer catalogued are left out, with a note)."""
+    if not isinstance(data, dict) or not isinstance(data.get("findings"), list):
+        raise ValueError("not an oaic results.json (no findings list)")
+    selected = {r["requirement"] for r in data.get("requirements", []) if r.get("requirement") in catalogue}
+    results = Results(catalogue, selected, strict=bool(data.get("strict")), mode=data.get("mode", "live"),
+                      target=data.get("target") or {})
+    dropped = set()
+    for item in data["findings"]:
+        if item.get("requirement") not in catalogue:
+            dropped.add(item.get("requirement"))
+            continue
+        results.findings.append(Finding(item["requirement"], item["verdict"], item.get("message", ""),
+                                        item.get("evidence") or {}, item.get("test", "")))
+    if dropped:
+        results.notes.append(f"{len(dropped)} requirement(s) in the file are no longer catalogued: "
+                             + ", ".join(sorted(map(str, dropped))))
+    results.spent = data.get("spent") or {}
+    results.started, results.finished = data.get("started", ""), data.get("finished")
+    return results
+
+
 def summarize(values: list[float]) -> dict[str, float]:
     ordered = sorted(values)
     if not ordered:
