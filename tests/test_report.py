@@ -27,7 +27,8 @@ def sample_results(strict: bool = False) -> Results:
 def test_results_json_has_the_documented_fields_and_no_secret(tmp_path):
     write_all(sample_results(), tmp_path, secrets=["sk-secret-key-123"])
     text = (tmp_path / "results.json").read_text()
-    assert "sk-secret-key-123" not in text
+    for name in ("results.json", "junit.xml", "report.html"):
+        assert "sk-secret-key-123" not in (tmp_path / name).read_text()
     data = json.loads(text)
     for key in ("suite", "mode", "target", "started", "finished", "duration_s", "strict", "exit_code", "totals",
                 "spent", "requirements", "findings", "metrics"):
@@ -82,3 +83,11 @@ def test_report_command_bad_input(tmp_path, capsys):
     assert main(["report", str(bad)]) == 2
     assert capsys.readouterr().err.startswith("oaic: error: ")
     assert main(["report", "--diff", str(bad)]) == 2
+
+
+def test_html_report_escapes_what_the_server_sent(tmp_path):
+    results = sample_results()
+    results.add(failed("models.object.shape", "<script>alert(1)</script>"))
+    write_all(results, tmp_path)
+    page = (tmp_path / "report.html").read_text()
+    assert "<script>alert" not in page and "&lt;script&gt;" in page and "models.list.shape" in page

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from ..results import Results
 from ..scrub import scrub_text
-from . import json_report, junit
+from . import html, json_report, junit
 
 
 def write_all(results: Results, report_dir: str | Path, secrets: list[str] | None = None) -> list[Path]:
@@ -16,6 +16,7 @@ def write_all(results: Results, report_dir: str | Path, secrets: list[str] | Non
     outputs = {
         folder / "results.json": json_report.render(results, secrets),
         folder / "junit.xml": scrub_text(junit.render(results), secrets),
+        folder / "report.html": scrub_text(html.render(results), secrets),
     }
     for path, text in outputs.items():
         path.write_text(text, encoding="utf-8")
