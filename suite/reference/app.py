@@ -1,0 +1,174 @@
+"""The reference provider as an ASGI application: routes, authentication, JSON bodies, errors in OpenAI's shape,
+and the fault hooks every response passes through.
+
+``create_app(faults=(), api_key=None, models=DEFAULT_MODELS)`` builds a fresh provider with empty storage.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Mapping
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.routing import Route
+
+from . import chat, completions, embeddings, responses, stored
+from . import models as model_routes
+from .faults import ActiveFaults, FaultContext
+from .text import digest
+from .wire import APIError, EventStream, JSONBody, WireResponse, error_body, serialize_json, serialize_stream
+
+API_PREFIX = "/v1"
+Answer = JSONBody | EventStream
+
+
+class Provider:
+    """The state of one provider instance: its models, faults, key, stored objects and id counters."""
+
+    def __init__(self, faults: Iterable[str] | ActiveFaults = (), api_key: str | None = None,
+                 model_ids: Iterable[str] = model_routes.DEFAULT_MODELS, clock: Callable[[], float] = time.time) -> None:
+        self.active = faults if isinstance(faults, ActiveFaults) else ActiveFaults(list(faults))
+        self.api_key = api_key
+        self.models = list(model_ids)
+        self.stored = stored.StoredCompletions()
+        self.responses = responses.StoredResponses()
+        self.clock = clock
+        self._ids = itertools.count(1)
+
+    def new_id(self, prefix: str) -> str:
+        """A unique id: deterministic for the n-th object of a fresh provider, OpenAI-like in form."""
+        return prefix + format(digest(prefix, next(self._ids)), "x").rjust(16, "0") + format(
+            digest(prefix, "tail", next(self._ids)), "x").rjust(16, "0")[:8]
+
+    def now(self) -> int:
+        return int(self.clock())
+
+    def require_model(self, name: str, param: str = "model") -> None:
+        if name not in self.models:
+            raise model_routes.not_found(name, param)
+
+    def authorized(self, request: Request, ctx: FaultContext) -> bool:
+        if self.api_key is None:
+            ok = True
+        else:
+            header = request.headers.get("authorization", "")
+            scheme, _, key = header.partition(" ")
+            ok = scheme.lower() == "bearer" and key.strip() == self.api_key
+        return bool(self.active.apply("auth", ok, ctx))
+
+    def auth_error(self, request: Request) -> APIError:
+        header = request.headers.get("authorization", "")
+        key = header.partition(" ")[2].strip()
+        if not key:
+            message = ("You didn't provide an API key. You need to provide your API key in an Authorization header "
+                       "using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).")
+        else:
+            shown = ("*" * 4 + key[-4:]) if len(key) > 8 else "****"
+            message = f"Incorrect API key provided: {shown}."
+        return APIError(401, message, None, "invalid_api_key")
+
+    def respond(self, answer: Answer, ctx: FaultContext) -> WireResponse:
+        request_id = "req_" + format(digest("req", next(self._ids)), "032x")[:32]
+        if isinstance(answer, EventStream):
+            status, headers, body = serialize_stream(answer, request_id, self.active, ctx)
+        else:
+            status, headers, body = serialize_json(answer, request_id, self.active, ctx)
+        return WireResponse(status, headers, body)
+
+
+@dataclass
+class Call:
+    """One request as an endpoint sees it."""
+
+    provider: Provider
+    ctx: FaultContext
+    body: Any
+    path_params: Mapping[str, str]
+    query: Mapping[str, str]
+
+    def apply(self, point: str, value: Any) -> Any:
+        return self.provider.active.apply(point, value, self.ctx)
+
+
+def context(request: Request, name: str) -> FaultContext:
+    return FaultContext(method=request.method, path=request.url.path, endpoint=name,
+                        query=dict(request.query_params))
+
+
+async def read_json(request: Request) -> Any:
+    raw = await request.body()
+    try:
+        return json.loads(raw) if raw.strip() else None
+    except ValueError:
+        raise APIError(400, "We could not parse the JSON body of your request. (HINT: This likely means you aren't "
+                            "using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was "
+                            "sent was not valid JSON.)", None, None) from None
+
+
+def endpoint(provider: Provider, name: str, handler: Callable[[Call], Answer], has_body: bool = False):
+    async def run(request: Request) -> WireResponse:
+        ctx = context(request, name)
+        try:
+            if not provider.authorized(request, ctx):
+                raise provider.auth_error(request)
+            body = await read_json(request) if has_body else None
+            if isinstance(body, dict):
+                body = provider.active.apply("request", body, ctx)
+            ctx.request = body
+            answer = handler(Call(provider, ctx, body, request.path_params, ctx.query))
+        except APIError as err:
+            answer = error_body(err, provider.active, ctx)
+        return provider.respond(answer, ctx)
+
+    run.__name__ = name.replace(".", "_")
+    return run
+
+
+ROUTES: tuple[tuple[str, str, str, Callable[[Call], Answer]], ...] = (
+    ("GET", "/models", "models.list", model_routes.list_models),
+    ("GET", "/models/{model}", "models.retrieve", model_routes.retrieve_model),
+    ("POST", "/chat/completions", "chat.completions", chat.create),
+    ("GET", "/chat/completions", "stored.list", stored.list_completions),
+    ("GET", "/chat/completions/{completion_id}", "stored.retrieve", stored.retrieve),
+    ("POST", "/chat/completions/{completion_id}", "stored.update", stored.update),
+    ("DELETE", "/chat/completions/{completion_id}", "stored.delete", stored.delete),
+    ("GET", "/chat/completions/{completion_id}/messages", "stored.messages", stored.list_messages),
+    ("POST", "/completions", "completions", completions.create),
+    ("POST", "/embeddings", "embeddings", embeddings.create),
+    ("POST", "/responses", "responses.create", responses.create),
+    ("GET", "/responses/{response_id}", "responses.retrieve", responses.retrieve),
+    ("DELETE", "/responses/{response_id}", "responses.delete", responses.delete),
+    ("GET", "/responses/{response_id}/input_items", "responses.input_items", responses.input_items),
+)
+
+
+def create_app(faults: Iterable[str] | ActiveFaults = (), api_key: str | None = None,
+               models: Iterable[str] | None = None) -> Starlette:
+    """A fresh provider. Unknown fault names raise KeyError (see ``oaic serve --list-faults``)."""
+    provider = Provider(faults, api_key, models if models is not None else model_routes.DEFAULT_MODELS)
+    routes = []
+    for method, path, name, handler in ROUTES:
+        routes.append(Route(API_PREFIX + path, endpoint(provider, name, handler, method == "POST"),
+                            methods=[method], name=name))
+
+    async def http_error(request: Request, exc: Exception) -> WireResponse:
+        ctx = context(request, "unrouted")
+        status = getattr(exc, "status_code", 500)
+        if status == 405:
+            err = APIError(405, f"Method {request.method} is not allowed for {request.url.path}. (Allowed: "
+                                f"{getattr(exc, 'headers', {}).get('Allow', '')})", None, "method_not_allowed")
+        elif status == 404:
+            err = APIError(404, f"Invalid URL ({request.method} {request.url.path})", None, "unknown_url")
+        else:
+            err = APIError(500, "The server had an error while processing your request. Sorry about that!", None,
+                           None, "server_error")
+        return provider.respond(error_body(err, provider.active, ctx), ctx)
+
+    app = Starlette(routes=routes, exception_handlers={HTTPException: http_error, Exception: http_error})
+    app.state.provider = provider
+    return app

@@ -1,0 +1,130 @@
+"""``oaic serve``: run the reference provider with uvicorn; and ``running()``, the same provider in a background
+thread on a free port, for self-tests and benchmarks."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import socket
+import sys
+import threading
+import time
+from typing import Iterable, Iterator
+
+EXIT_USAGE = 2
+
+
+def _uvicorn_options() -> dict[str, str]:
+    """The fastest event loop and HTTP parser that are installed (uvloop, httptools), else the pure-Python ones."""
+    options = {}
+    for module, key, value in (("uvloop", "loop", "uvloop"), ("httptools", "http", "httptools")):
+        try:
+            __import__(module)
+            options[key] = value
+        except ImportError:
+            pass
+    return options
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def list_fault_catalogue(out=sys.stdout) -> None:
+    from .faults import load_all
+
+    faults = sorted((f for f in load_all().values() if f.public), key=lambda f: f.name)
+    width = max((len(f.name) for f in faults), default=10)
+    for entry in faults:
+        out.write(f"{entry.name.ljust(width)}  {', '.join(entry.requirements)}\n")
+        out.write(f"{' ' * width}  {entry.description}\n")
+    out.write(f"{len(faults)} faults\n")
+
+
+def serve(host: str = "127.0.0.1", port: int = 8080, api_key_env: str | None = None,
+          faults: Iterable[str] = (), list_faults: bool = False) -> int:
+    import uvicorn
+
+    from .app import create_app
+
+    if list_faults:
+        list_fault_catalogue()
+        return 0
+    api_key = None
+    if api_key_env:
+        api_key = os.environ.get(api_key_env)
+        if not api_key:
+            print(f"oaic: error: environment variable {api_key_env} is not set (it must hold the API key)",
+                  file=sys.stderr)
+            return EXIT_USAGE
+    try:
+        app = create_app(list(faults), api_key)
+    except KeyError as exc:
+        print(f"oaic: error: {exc.args[0]}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        sock = _bind(host, port)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            print(f"oaic: error: port {port} on {host} is already in use", file=sys.stderr)
+        else:
+            print(f"oaic: error: cannot listen on {host}:{port}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE
+    shown = f"[{host}]" if ":" in host else host
+    active = ", ".join(faults) or "none"
+    print(f"oaic: reference provider on http://{shown}:{sock.getsockname()[1]}/v1 (faults: {active}; "
+          f"api key: {'required' if api_key else 'not required'})", file=sys.stderr, flush=True)
+    config = uvicorn.Config(app, log_level="warning", access_log=False, timeout_graceful_shutdown=2,
+                            **_uvicorn_options())
+    uvicorn.Server(config).run(sockets=[sock])
+    return 0
+
+
+class _ThreadServer:
+    def __init__(self, app, sock: socket.socket) -> None:
+        import uvicorn
+
+        config = uvicorn.Config(app, log_level="error", access_log=False, lifespan="off",
+                                timeout_graceful_shutdown=1, **_uvicorn_options())
+        self.server = uvicorn.Server(config)
+        self.sock = sock
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [sock]}, daemon=True,
+                                       name="oaic-reference")
+
+    def start(self) -> None:
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the reference provider did not start")
+            time.sleep(0.005)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=5)
+        self.sock.close()
+
+
+@contextlib.contextmanager
+def running(faults: Iterable[str] = (), api_key: str | None = None, host: str = "127.0.0.1") -> Iterator[str]:
+    """Serve a fresh provider in a background thread on a free port; yields its base URL (``.../v1``)."""
+    from .app import create_app
+
+    app = create_app(list(faults), api_key)
+    server = _ThreadServer(app, _bind(host, 0))
+    server.start()
+    try:
+        yield f"http://{host}:{server.sock.getsockname()[1]}/v1"
+    finally:
+        server.stop()
