@@ -12,7 +12,8 @@ from typing import Any, Iterable, Mapping
 PLACEHOLDER = "<REDACTED>"
 _SECRET_NAMES = {"authorization", "api-key", "x-api-key", "openai-organization", "openai-project", "cookie",
                  "set-cookie", "proxy-authorization", "x-goog-api-key"}
-_SECRET_PATTERN = re.compile(r"(key|token|secret|passw|auth|session|credential|signature)", re.I)
+# "token" but not "tokens": x-ratelimit-remaining-tokens and max_tokens are counters the checks read, not secrets.
+_SECRET_PATTERN = re.compile(r"(key|token(?!s)|secret|passw|auth|session|credential|signature)", re.I)
 
 
 def is_secret_name(name: str) -> bool:

@@ -1,0 +1,168 @@
+"""The two stores the transport plugs into: a Recorder (``--record DIR``) and a Player (``--replay DIR``)."""
+
+from __future__ import annotations
+
+import errno
+import socket
+from pathlib import Path
+from typing import Any, Callable
+
+from vcr.matchers import requests_match
+
+from ..errors import UsageError
+from ..exchange import Exchange
+from ..target import Target
+from ..transport import NotRecorded
+from . import cassette
+from .matching import MATCHERS, first_difference, parsed_body, path_and_query
+from .naming import cassette_name, current_test
+from .profile import PROFILE, read_target, write_profile
+from .scrubbing import run_secrets
+
+
+def existing_recording(folder: Path) -> bool:
+    return (folder / PROFILE).exists() or any(cassette.is_cassette(p) for p in folder.rglob("*.yaml"))
+
+
+class Recorder:
+    """Keeps every live exchange of the run, scrubbed, and writes one cassette per test at the end."""
+
+    replaying = False
+
+    def __init__(self, folder: Path, target: Target, overwrite: bool) -> None:
+        if folder.exists() and not folder.is_dir():
+            raise UsageError(f"--record {folder}: not a directory")
+        if folder.exists() and existing_recording(folder) and not overwrite:
+            raise UsageError(f"--record {folder}: a recording is already there; add --overwrite to replace it")
+        self.folder = folder
+        self.target = target
+        self.secrets = run_secrets(target)
+        self.cassettes: dict[str, list[tuple[Any, dict[str, Any]]]] = {}
+
+    def replay(self, method: str, path: str, request_json: Any, content: bytes | None) -> Exchange:
+        raise NotRecorded("the recorder does not replay")
+
+    def record(self, exchange: Exchange, content: bytes | None) -> None:
+        nodeid, phase = current_test()
+        interaction = cassette.to_interaction(exchange, content, self.target.base_url, self.secrets, phase)
+        self.cassettes.setdefault(cassette_name(nodeid), []).append(interaction)
+
+    def close(self) -> None:
+        """Replace the previous recording (its cassettes only: other files in the folder are left alone)."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        for old in self.folder.rglob("*.yaml"):
+            if cassette.is_cassette(old):
+                old.unlink()
+        for name, interactions in sorted(self.cassettes.items()):
+            cassette.save(self.folder / name, interactions)
+        write_profile(self.folder, self.target, self.secrets)
+
+
+class _Tape:
+    """The interactions of one cassette and which of them were played (each is played once, in order)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.interactions = cassette.load(path) if path.is_file() else []
+        self.played = [False] * len(self.interactions)
+
+    def play(self, request: Any, only_setup: bool = False) -> dict[str, Any] | None:
+        for index, (recorded, response) in enumerate(self.interactions):
+            if self.played[index] or (only_setup and (response.get("oaic") or {}).get("phase") != "setup"):
+                continue
+            if requests_match(request, recorded, MATCHERS):
+                self.played[index] = True
+                return response
+        return None
+
+
+class Player:
+    """Answers every request from the cassettes of a recording; the network is blocked while it is open."""
+
+    replaying = True
+
+    def __init__(self, folder: Path) -> None:
+        if not (folder / PROFILE).is_file():
+            raise UsageError(f"--replay {folder}: no recording there ({PROFILE} is missing); "
+                             f"record one with: oaic run --target FILE --record {folder}")
+        self.folder = folder
+        self.target = read_target(folder)
+        self.tapes: dict[str, _Tape] = {}
+        self._all_loaded = False
+        self._unblock = block_network()
+
+    def record(self, exchange: Exchange, content: bytes | None) -> None:
+        """Nothing is recorded while replaying."""
+
+    def replay(self, method: str, path: str, request_json: Any, content: bytes | None) -> Exchange:
+        nodeid, _ = current_test()
+        name = cassette_name(nodeid)
+        request = cassette.request_of(method, self.target.base_url + path,
+                                      cassette.sent_body(request_json, content))
+        response = self._tape(name).play(request)
+        if response is None:
+            response = self._played_by_shared_fixture(request)
+        if response is None:
+            raise NotRecorded(self._not_recorded(name, request))
+        return cassette.to_exchange(request, response, method, path, request_json)
+
+    def _tape(self, name: str) -> _Tape:
+        if name not in self.tapes:
+            self.tapes[name] = _Tape(self.folder / name)
+        return self.tapes[name]
+
+    def _played_by_shared_fixture(self, request: Any) -> dict[str, Any] | None:
+        """A module- or session-scoped fixture runs in the setup of whichever test needs it first, and that
+        depends on which tests are selected: look for its request among the setup requests of every test."""
+        if not self._all_loaded:
+            for path in sorted(p for p in self.folder.rglob("*.yaml") if cassette.is_cassette(p)):
+                self._tape(path.relative_to(self.folder).as_posix())
+            self._all_loaded = True
+        for tape in self.tapes.values():
+            response = tape.play(request, only_setup=True)
+            if response is not None:
+                return response
+        return None
+
+    def _not_recorded(self, name: str, request: Any) -> str:
+        tape = self._tape(name)
+        where = f"{request.method} {path_and_query(request.uri)}"
+        rerecord = f"re-record with: oaic run --target {self.folder / PROFILE} --record {self.folder} --overwrite"
+        if not tape.interactions:
+            return f"no recording of {where}: cassette {tape.path} does not exist; {rerecord}"
+        same = [i for i, (recorded, _) in enumerate(tape.interactions) if requests_match(request, recorded, MATCHERS)]
+        if same:
+            return (f"{where} was recorded {len(same)} time(s) in cassette {tape.path} and is asked for once more; "
+                    f"{rerecord}")
+        closest = [recorded for recorded, _ in tape.interactions
+                   if recorded.method == request.method and path_and_query(recorded.uri) == path_and_query(request.uri)]
+        detail = ""
+        if closest:
+            difference = first_difference(parsed_body(request.body), parsed_body(closest[0].body))
+            detail = f" (the recorded {where} differs in its body {difference})"
+        return f"no recording of {where} in cassette {tape.path}{detail}; {rerecord}"
+
+    def close(self) -> None:
+        self._unblock()
+
+
+def block_network() -> Callable[[], None]:
+    """Make every Internet connection attempt fail at once (replay must never reach a server); returns the undo."""
+    original = socket.socket.connect, socket.socket.connect_ex
+
+    def refuse(sock: socket.socket, address: Any, *args: Any) -> Any:
+        if sock.family in (socket.AF_INET, socket.AF_INET6):
+            raise ConnectionRefusedError(f"oaic replays offline: the network is blocked (connect to {address!r})")
+        return original[0](sock, address, *args)
+
+    def refuse_ex(sock: socket.socket, address: Any, *args: Any) -> Any:
+        if sock.family in (socket.AF_INET, socket.AF_INET6):
+            return errno.ECONNREFUSED
+        return original[1](sock, address, *args)
+
+    socket.socket.connect, socket.socket.connect_ex = refuse, refuse_ex  # type: ignore[method-assign]
+
+    def undo() -> None:
+        socket.socket.connect, socket.socket.connect_ex = original  # type: ignore[method-assign]
+
+    return undo
