@@ -34,3 +34,13 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     elif reporter:
         reporter.write_line(f"every one of the {len(load())} requirements was shown failing on a violating "
                             f"transcript")
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    from tests.reference_fixtures import MUTATION_SCORE
+
+    tried, caught = MUTATION_SCORE["tried"], MUTATION_SCORE["caught"]
+    if tried:
+        terminalreporter.write_line(f"mutation score: {len(caught)}/{len(tried)} faults of the reference provider "
+                                    f"caught" + (f"; missed: {', '.join(sorted(tried - caught))}"
+                                                 if tried - caught else ""))

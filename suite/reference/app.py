@@ -117,9 +117,9 @@ def endpoint(provider: Provider, name: str, handler: Callable[[Call], Answer], h
             if not provider.authorized(request, ctx):
                 raise provider.auth_error(request)
             body = await read_json(request) if has_body else None
-            if isinstance(body, dict):
-                body = provider.active.apply("request", body, ctx)
             ctx.request = body
+            if isinstance(body, dict):
+                body = ctx.request = provider.active.apply("request", body, ctx)
             answer = handler(Call(provider, ctx, body, request.path_params, ctx.query))
         except APIError as err:
             answer = error_body(err, provider.active, ctx)

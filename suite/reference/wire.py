@@ -72,8 +72,17 @@ def error_body(err: APIError, active: ActiveFaults, ctx: FaultContext) -> JSONBo
     return JSONBody(body, status)
 
 
+# OpenAI reports its rate limits on every answer; the reference provider never limits, so the values are fixed.
+RATE_LIMIT_HEADERS = {
+    "x-ratelimit-limit-requests": "10000", "x-ratelimit-limit-tokens": "10000000",
+    "x-ratelimit-remaining-requests": "9999", "x-ratelimit-remaining-tokens": "9999000",
+    "x-ratelimit-reset-requests": "6ms", "x-ratelimit-reset-tokens": "6ms",
+}
+
+
 def base_headers(request_id: str, content_type: str) -> dict[str, str]:
-    return {"content-type": content_type, "x-request-id": request_id, "openai-version": "2020-10-01"}
+    return {"content-type": content_type, "x-request-id": request_id, "openai-version": "2020-10-01",
+            **RATE_LIMIT_HEADERS}
 
 
 def serialize_json(answer: JSONBody, request_id: str, active: ActiveFaults, ctx: FaultContext):

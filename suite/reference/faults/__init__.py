@@ -10,7 +10,8 @@ comes back; each active fault that has a hook for POINT transforms the value in 
     request            the parsed JSON request body (dict), before validation (e.g. drop a parameter = ignore it)
     error              (status, body) of an error response the provider is about to send
     response.headers   dict of response headers (e.g. a wrong content type, no x-request-id)
-    response.body      the serialized body bytes of a non-streamed response (e.g. a huge body)
+    response.body      the serialized body bytes of a non-streamed response; may return an iterable of byte
+                       strings instead, which is sent as it is produced (e.g. a huge body, generated lazily)
     models.list        GET /models body        models.retrieve   GET /models/{id} body
     chat.response      non-streamed chat.completion body
     chat.chunks        streamed chat: the list of chunk dicts, in order, before serialization
@@ -22,10 +23,14 @@ comes back; each active fault that has a hook for POINT transforms the value in 
     stored.list / stored.retrieve / stored.messages / stored.update / stored.delete   stored chat completions
     auth               True when the request's key is accepted; a fault may accept a wrong or missing key
 
-``ctx`` is a ``FaultContext`` (method, path, query, request JSON, endpoint name). Besides hooks, provider code may
-ask ``"name" in active`` for behaviours that are not a transform (e.g. stall a stream), and ``SLEEP`` hooks in
-``sse.bytes`` may yield ``Stall(seconds)`` / ``Close()`` markers that the server turns into a pause or an abrupt
-close of the connection.
+``ctx`` is a ``FaultContext`` (method, path, query, request JSON, endpoint name). Endpoint names: models.list,
+models.retrieve, chat.completions, stored.list, stored.retrieve, stored.update, stored.delete, stored.messages,
+completions, embeddings, responses.create, responses.retrieve, responses.delete, responses.input_items, and
+"unrouted" for unknown paths and methods. A hook inside an endpoint (request and the endpoint points) may raise
+``suite.reference.wire.APIError`` to answer with that error instead. Besides hooks, provider code may
+ask ``"name" in active`` for behaviours that are not a transform, and hooks on ``sse.bytes`` (or a lazy
+``response.body``) may insert ``Stall(seconds)`` / ``Close()`` markers that the server turns into a pause or an
+abrupt close of the connection.
 """
 
 from __future__ import annotations
@@ -43,6 +48,9 @@ class Fault:
     description: str
     hooks: Mapping[str, Callable[[Any, "FaultContext"], Any]] = field(default_factory=dict)
     public: bool = True  # listed by `oaic serve --list-faults` and counted in the mutation score
+    # Requirement globs whose scenarios provoke the fault, when the fault's own requirements are judged on every
+    # exchange (transport.*) rather than by scenarios of their own; the mutation self-test runs just those.
+    exercised_by: tuple[str, ...] = ()
 
 
 @dataclass
@@ -70,12 +78,12 @@ FAULTS: dict[str, Fault] = {}
 
 
 def fault(name: str, requirements: Iterable[str], description: str, public: bool = True,
-          **hooks: Callable[[Any, FaultContext], Any]) -> Fault:
+          exercised_by: Iterable[str] = (), **hooks: Callable[[Any, FaultContext], Any]) -> Fault:
     """Register a fault. Hook keyword names use '_' for '.', e.g. ``chat_response=...`` for "chat.response"."""
     if name in FAULTS:
         raise ValueError(f"duplicate fault {name}")
     entry = Fault(name, tuple(requirements), " ".join(description.split()),
-                  {key.replace("_", "."): fn for key, fn in hooks.items()}, public)
+                  {key.replace("_", "."): fn for key, fn in hooks.items()}, public, tuple(exercised_by))
     FAULTS[name] = entry
     return entry
 

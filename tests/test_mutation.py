@@ -1,0 +1,48 @@
+"""The suite proves itself on the reference provider: clean, it reports no failure and no warning; with any one
+public fault injected, every requirement the fault names is reported failing (MUST) or warning (SHOULD).
+The share of faults caught is the mutation score, printed at the end of the session."""
+
+from __future__ import annotations
+
+import pytest
+
+from suite.catalogue import load
+from suite.findings import FAIL, PASS, SKIP, WARN
+from suite.reference.faults import load_all
+from tests.reference_fixtures import MUTATION_SCORE, run_against_reference, verdicts
+
+PUBLIC_FAULTS = sorted((f for f in load_all().values() if f.public), key=lambda f: f.name)
+
+
+def test_clean_provider_passes_everything(tmp_path):
+    code, results = run_against_reference(str(tmp_path), timeout=2.0)
+    bad = {rid: verdict for rid, verdict in verdicts(results).items() if verdict[0] not in (PASS, SKIP)}
+    assert not bad, f"the clean reference provider is reported non-conformant: {bad}"
+    assert code == 0
+
+
+def test_fault_catalogue_names_real_requirements():
+    catalogue = load()
+    for entry in load_all().values():
+        assert entry.requirements, f"fault {entry.name} names no requirement"
+        unknown = [r for r in entry.requirements if r not in catalogue]
+        assert not unknown, f"fault {entry.name} names requirements that are not catalogued: {unknown}"
+        for pattern in entry.exercised_by:
+            assert catalogue.matching(pattern), f"fault {entry.name}: exercised_by {pattern!r} matches nothing"
+
+
+@pytest.mark.parametrize("fault", PUBLIC_FAULTS, ids=lambda f: f.name)
+def test_fault_is_caught(fault, tmp_path):
+    MUTATION_SCORE["tried"].add(fault.name)
+    catalogue = load()
+    _, results = run_against_reference(str(tmp_path), [fault.name],
+                                       only=[*fault.requirements, *fault.exercised_by])
+    got = verdicts(results)
+    missed = []
+    for requirement in fault.requirements:
+        expected = FAIL if catalogue.get(requirement).level == "MUST" else WARN
+        verdict, message = got[requirement]
+        if verdict != expected:
+            missed.append(f"{requirement}: expected {expected}, got {verdict} ({message[:200]})")
+    assert not missed, f"fault {fault.name} ({fault.description}) was not caught: " + "; ".join(missed)
+    MUTATION_SCORE["caught"].add(fault.name)
