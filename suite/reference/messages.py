@@ -10,7 +10,6 @@ from .wire import APIError
 ROLES = ("system", "developer", "user", "assistant", "tool", "function")
 PART_TYPES = {"system": ("text",), "developer": ("text",), "user": ("text", "image_url", "input_audio", "file"),
               "assistant": ("text", "refusal"), "tool": ("text",), "function": ("text",)}
-MESSAGE_KEYS = {"role", "content", "name", "tool_calls", "tool_call_id", "function_call", "refusal", "audio"}
 
 
 def validate(messages: list[Any]) -> list[dict]:
@@ -20,7 +19,7 @@ def validate(messages: list[Any]) -> list[dict]:
         where = f"messages[{i}]"
         if not isinstance(message, dict):
             raise invalid_type(where, message, ("object",))
-        p = Params(message, MESSAGE_KEYS, where + ".")
+        p = Params(message, None, where + ".")  # extra keys (an echoed message's annotations) are ignored
         role = p.string("role", required=True)
         if role not in ROLES:
             raise invalid_value(f"{where}.role", role, ROLES)

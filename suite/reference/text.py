@@ -7,8 +7,10 @@ rely on what a real model would near-certainly do.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
+import random
 import re
 from dataclasses import dataclass
 
@@ -43,6 +45,7 @@ def digest(*parts: object) -> int:
     return int.from_bytes(hashlib.sha256("\x1f".join(map(str, parts)).encode("utf-8")).digest()[:8], "big")
 
 
+@functools.lru_cache(maxsize=4096)
 def reply_text(prompt: str, variant: int = 0) -> str:
     """The reply to a prompt. ``variant`` distinguishes the choices of n > 1 when nothing pins the answer."""
     quoted = QUOTED_SAY.search(prompt)
@@ -60,11 +63,7 @@ def reply_text(prompt: str, variant: int = 0) -> str:
 
 
 def words(seed: str, length: int, variant: int = 0) -> str:
-    state = digest(seed, variant)
-    out = []
-    for i in range(length):
-        state = digest(state, i)
-        out.append(WORDS[state % len(WORDS)])
+    out = random.Random(digest(seed, variant)).choices(WORDS, k=length)  # seeded: the same on every run
     sentences, size = [], 8
     for start in range(0, len(out), size):
         part = out[start:start + size]
