@@ -8,7 +8,7 @@ from ..exchange import Exchange
 from ..findings import Finding, expect, failed, short
 from ..profile import schema_errors
 from . import check
-from .common import error_body_problems, no_response
+from .common import no_response
 
 
 @check("chat.response.schema")
@@ -36,4 +36,3 @@ def unknown_model_chat(ex: Exchange) -> Iterable[Finding]:
     yield expect(req, ex.status == 404,
                  f"chat completion with a model that does not exist answered {ex.describe()}, expected 404",
                  status=ex.status, body=short(ex.body, 200))
-    _ = error_body_problems  # the body shape is judged by errors.body.shape on every error

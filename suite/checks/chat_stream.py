@@ -1,0 +1,411 @@
+"""Checks of streamed chat completions: the SSE wire, chunk invariants, roles, finish reasons, usage and
+logprobs.
+
+A stream is judged from its decoded events (exchange.events), so the checks see what a client sees: comment
+lines (keep-alive pings) are legal and never counted as events; a missing [DONE], an invalid JSON payload or
+an error object inside a 200 stream are.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from ..exchange import Exchange
+from ..findings import Finding, errored, expect, failed, passed, short
+from ..profile import schema_errors
+from . import check
+from .chat import (CHUNK_OBJECT, FINISH_REASONS, choices_of, described, message_of, report, success_body,
+                   token_problems, top_k_problems, usage_problems)
+from .common import is_int, no_response
+
+STREAM_TYPE = "text/event-stream"
+
+
+# -- reading a stream ------------------------------------------------------------------------------------
+def _not_judged(ex: Exchange, requirements: Iterable[str]) -> list[Finding]:
+    """Findings for requirements that need a 200 event stream when there is none (content-type says why)."""
+    if ex.status is None:
+        return no_response(ex, requirements)
+    if ex.ok and ex.is_stream:
+        return []
+    return [errored(r, f"not judged: the answer was not a 200 event stream ({ex.describe()})")
+            for r in requirements]
+
+
+def is_error_payload(payload: Any) -> bool:
+    return isinstance(payload, dict) and payload.get("error") is not None
+
+
+def chunks(ex: Exchange) -> list[tuple[int, dict]]:
+    """(event index, chunk) for every JSON object payload except error objects, which are judged apart."""
+    return [(event.index, payload) for event, payload in ex.chunks_json()
+            if isinstance(payload, dict) and not is_error_payload(payload)]
+
+
+@dataclass
+class ChoiceTrack:
+    """Everything one choice index received, in order: (event index, delta, finish_reason, logprobs)."""
+
+    index: int
+    deltas: list[tuple[int, dict, Any, Any]] = field(default_factory=list)
+
+    @property
+    def finishes(self) -> list[tuple[int, Any]]:
+        return [(event, reason) for event, _, reason, _ in self.deltas if reason is not None]
+
+    @property
+    def content(self) -> str:
+        return "".join(d.get("content") for _, d, _, _ in self.deltas if isinstance(d.get("content"), str))
+
+
+def tracks(ex: Exchange) -> dict[int, ChoiceTrack]:
+    """The stream regrouped by choice index. A choice without an integer index counts by its position in the
+    chunk's choices (chunk-schema reports the missing index), so one omission does not hide every other
+    check."""
+    out: dict[int, ChoiceTrack] = {}
+    for event, chunk in chunks(ex):
+        choices = chunk.get("choices")
+        if not isinstance(choices, list):
+            continue
+        for pos, choice in enumerate(choices):
+            if not isinstance(choice, dict):
+                continue
+            index = choice.get("index") if is_int(choice.get("index")) else pos
+            delta = choice.get("delta") if isinstance(choice.get("delta"), dict) else {}
+            out.setdefault(index, ChoiceTrack(index)).deltas.append(
+                (event, delta, choice.get("finish_reason"), choice.get("logprobs")))
+    return dict(sorted(out.items()))
+
+
+def carries_output(delta: dict) -> bool:
+    return bool(delta.get("content")) or bool(delta.get("refusal")) or bool(delta.get("tool_calls")) \
+        or bool(delta.get("function_call"))
+
+
+# -- the wire ----------------------------------------------------------------------------------------------
+@check("chat.stream.content-type")
+def content_type(ex: Exchange) -> Iterable[Finding]:
+    req = "chat.stream.content-type"
+    if ex.status is None:
+        yield from no_response(ex, (req,))
+        return
+    ok = ex.status == 200 and ex.content_type == STREAM_TYPE
+    detail = " (the server ignored stream: true)" if ex.ok and ex.content_type == "application/json" else ""
+    yield expect(req, ok, f"stream: true was answered {ex.describe()}{detail}; expected HTTP 200 "
+                          f"{STREAM_TYPE}", status=ex.status, content_type=ex.headers.get("content-type"))
+
+
+@check("chat.stream.data-json", "chat.stream.done-sentinel", "chat.stream.after-done")
+def wire(ex: Exchange) -> Iterable[Finding]:
+    reqs = ("chat.stream.data-json", "chat.stream.done-sentinel", "chat.stream.after-done")
+    missing = _not_judged(ex, reqs)
+    if missing:
+        yield from missing
+        return
+    events = ex.data_events()
+    bad = [problem for problem in ex.stream_problems if "UTF-8" in problem]
+    for event in events:
+        if event.is_done:
+            continue
+        if event.json_error is not None:
+            bad.append(f"event #{event.index} data is not JSON ({event.json_error}): "
+                       f"{short(event.data, 120)}")
+        elif not isinstance(event.json(), dict):
+            bad.append(f"event #{event.index} data is JSON {type(event.json()).__name__}, expected an "
+                       f"object: {short(event.data, 120)}")
+    yield report("chat.stream.data-json", bad)
+
+    done = next((e for e in events if e.is_done), None)
+    if done is None:
+        last = events[-1].raw_lines if events else []
+        yield failed("chat.stream.done-sentinel",
+                     f"the stream ended without data: [DONE] after {len(events)} data events",
+                     last_event=short(last, 200), transport_error=ex.error)
+        yield errored("chat.stream.after-done", "not judged: the stream has no [DONE]")
+        return
+    yield expect("chat.stream.done-sentinel", done.terminated,
+                 f"the [DONE] event (#{done.index}) was not ended by a blank line before the stream closed",
+                 raw_lines=done.raw_lines)
+    after = [e for e in (ex.events or []) if e.index > done.index]
+    yield expect("chat.stream.after-done", not after,
+                 f"{len(after)} event(s) arrived after [DONE] (event #{done.index}); the first: "
+                 f"{short(after[0].raw_lines if after else '', 160)}", done_event=done.index)
+
+
+@check("chat.stream.no-error-event")
+def error_events(ex: Exchange) -> Iterable[Finding]:
+    req = "chat.stream.no-error-event"
+    missing = _not_judged(ex, (req,))
+    if missing:
+        yield from missing
+        return
+    errors = [(event.index, payload) for event, payload in ex.chunks_json() if is_error_payload(payload)]
+    if not errors:
+        yield passed(req)
+        return
+    event, payload = errors[0]
+    yield failed(req, f"the HTTP 200 stream carried an error at event #{event}: {short(payload, 200)}; "
+                      f"OpenAI answers a failed request with a non-2xx JSON error before streaming",
+                 error_events=[i for i, _ in errors])
+
+
+# -- the chunks --------------------------------------------------------------------------------------------
+@check("chat.stream.chunk-schema", "chat.stream.object", "chat.stream.identity")
+def chunk_shape(ex: Exchange) -> Iterable[Finding]:
+    reqs = ("chat.stream.chunk-schema", "chat.stream.object", "chat.stream.identity")
+    missing = _not_judged(ex, reqs)
+    if missing:
+        yield from missing
+        return
+    items = chunks(ex)
+    if not items:
+        message = f"the stream carried no chunk ({len(ex.data_events())} data events)"
+        yield from (failed(r, message) for r in reqs)
+        return
+    schema = [f"event #{event} {v}" for event, chunk in items
+              for v in schema_errors("CreateChatCompletionStreamResponse", chunk, limit=2)]
+    yield report("chat.stream.chunk-schema", schema)
+    objects = [f'event #{event}: object is {described(chunk, "object")}, expected "{CHUNK_OBJECT}"'
+               for event, chunk in items if chunk.get("object") != CHUNK_OBJECT]
+    yield report("chat.stream.object", objects)
+    yield report("chat.stream.identity", identity_problems(items))
+
+
+def identity_problems(items: list[tuple[int, dict]]) -> list[str]:
+    problems = []
+    for key, kind in (("id", "a non-empty string"), ("created", "an integer (Unix seconds)"),
+                      ("model", "a non-empty string")):
+        first_event, first = items[0][0], items[0][1].get(key)
+        for event, chunk in items:
+            value = chunk.get(key)
+            valid = is_int(value) if key == "created" else isinstance(value, str) and bool(value)
+            if not valid:
+                problems.append(f"event #{event}: {key} is {described(chunk, key)}, expected {kind}")
+                break
+            if value != first:
+                problems.append(f"event #{event}: {key} is {short(value, 60)}, but event #{first_event} said "
+                                f"{short(first, 60)}")
+                break
+    fingerprints = [(event, chunk["system_fingerprint"]) for event, chunk in items
+                    if chunk.get("system_fingerprint") is not None]
+    changed = [(event, fp) for event, fp in fingerprints if fp != fingerprints[0][1]]
+    if changed:
+        (event, fingerprint), (first_event, first) = changed[0], fingerprints[0]
+        problems.append(f"event #{event}: system_fingerprint is {short(fingerprint, 60)}, but event "
+                        f"#{first_event} said {short(first, 60)}")
+    return problems
+
+
+@check("chat.stream.role-first", "chat.stream.role-consistent", "chat.stream.role-once")
+def roles(ex: Exchange) -> Iterable[Finding]:
+    reqs = ("chat.stream.role-first", "chat.stream.role-consistent", "chat.stream.role-once")
+    missing = _not_judged(ex, reqs)
+    if missing:
+        yield from missing
+        return
+    by_index = tracks(ex)
+    if not by_index:
+        yield from (errored(r, "not judged: no chunk carried a choice") for r in reqs)
+        return
+    first, other, repeated = [], [], []
+    for index, track in by_index.items():
+        event, delta, _, _ = track.deltas[0]
+        if delta.get("role") != "assistant":
+            first.append(f"choice {index}: its first delta (event #{event}) has role "
+                         f"{described(delta, 'role')}, expected \"assistant\"")
+        for event, delta, _, _ in track.deltas[1:]:
+            role = delta.get("role")
+            if role == "assistant":
+                repeated.append(f"choice {index}: event #{event} repeats role \"assistant\"")
+            elif role is not None:
+                other.append(f"choice {index}: event #{event} has role {short(role, 40)} after the first "
+                             f"delta")
+    yield report("chat.stream.role-first", first)
+    yield report("chat.stream.role-consistent", other)
+    yield report("chat.stream.role-once", repeated, "", repeats=len(repeated))
+
+
+@check("chat.stream.finish-once", "chat.stream.finish-reason", "chat.stream.no-content-after-finish")
+def finishes(ex: Exchange) -> Iterable[Finding]:
+    reqs = ("chat.stream.finish-once", "chat.stream.finish-reason", "chat.stream.no-content-after-finish")
+    missing = _not_judged(ex, reqs)
+    if missing:
+        yield from missing
+        return
+    by_index = tracks(ex)
+    if not by_index:
+        yield failed("chat.stream.finish-once", f"no chunk carried a choice, so no choice ever finished "
+                                                f"({len(ex.data_events())} data events)")
+        return
+    once, values, after = [], [], []
+    for index, track in by_index.items():
+        ends = track.finishes
+        if not ends:
+            done = "then [DONE]" if any(e.is_done for e in ex.data_events()) else "and no [DONE]"
+            once.append(f"choice {index} never got a finish_reason ({len(track.deltas)} deltas, {done})")
+        elif len(ends) > 1:
+            once.append(f"choice {index} got {len(ends)} finish_reasons, at events "
+                        f"{', '.join(f'#{e} ({r})' for e, r in ends[:5])}")
+        values += [f"choice {index}, event #{e}: finish_reason {short(r, 60)} is not one of "
+                   f"{', '.join(FINISH_REASONS)}" for e, r in ends if r not in FINISH_REASONS]
+        if ends:
+            finished_at = ends[0][0]
+            late = [e for e, delta, _, _ in track.deltas if e > finished_at and carries_output(delta)]
+            if late:
+                more = f" and {len(late) - 1} more" if len(late) > 1 else ""
+                after.append(f"choice {index} finished at event #{finished_at} but got output at event "
+                             f"#{late[0]}{more}")
+    yield report("chat.stream.finish-once", once)
+    yield report("chat.stream.finish-reason", values)
+    yield report("chat.stream.no-content-after-finish", after)
+
+
+# -- usage -------------------------------------------------------------------------------------------------
+@check("chat.stream.usage-final")
+def usage_final(ex: Exchange) -> Iterable[Finding]:
+    """stream_options.include_usage was true."""
+    req = "chat.stream.usage-final"
+    missing = _not_judged(ex, (req,))
+    if missing:
+        yield from missing
+        return
+    items = chunks(ex)
+    carrying = [(event, chunk) for event, chunk in items if chunk.get("usage") is not None]
+    if not carrying:
+        yield failed(req, f"include_usage was requested but none of the {len(items)} chunks carried usage")
+        return
+    last_event, last = items[-1]
+    problems = [f"event #{event} carries usage before the last chunk (#{last_event}); earlier chunks should "
+                f"have usage null" for event, _ in carrying if event != last_event]
+    if last.get("usage") is None:
+        problems.append(f"the last chunk (event #{last_event}) has no usage")
+    else:
+        choices = last.get("choices")
+        if choices != []:
+            problems.append(f"the usage chunk (event #{last_event}) has choices {short(choices, 120)}, "
+                            f"expected [] (a separate last chunk with no choices)")
+        shape, mismatch = usage_problems(last["usage"])
+        problems += [f"event #{last_event}: {p}" for p in shape + ([mismatch] if mismatch else [])]
+    yield report(req, problems, usage=short(last.get("usage"), 200))
+
+
+@check("chat.stream.usage-unrequested")
+def usage_unrequested(ex: Exchange) -> Iterable[Finding]:
+    """stream_options.include_usage was not sent."""
+    req = "chat.stream.usage-unrequested"
+    missing = _not_judged(ex, (req,))
+    if missing:
+        yield from missing
+        return
+    carrying = [event for event, chunk in chunks(ex) if chunk.get("usage") is not None]
+    yield expect(req, not carrying, f"usage arrived at event #{carrying[0] if carrying else 0} although "
+                                    f"stream_options.include_usage was not requested", events=carrying[:10])
+
+
+# -- n, logprobs ---------------------------------------------------------------------------------------------
+@check("chat.stream.n-choices")
+def n_choices(ex: Exchange, n: int) -> Iterable[Finding]:
+    req = "chat.stream.n-choices"
+    missing = _not_judged(ex, (req,))
+    if missing:
+        yield from missing
+        return
+    by_index = tracks(ex)
+    problems = []
+    if sorted(by_index) != list(range(n)):
+        problems.append(f"n={n}: the stream carried choice indexes {sorted(by_index)}, expected 0..{n - 1}")
+    for index, track in by_index.items():
+        if track.deltas[0][1].get("role") != "assistant":
+            problems.append(f"choice {index} did not start with role \"assistant\"")
+        if len(track.finishes) != 1:
+            problems.append(f"choice {index} got {len(track.finishes)} finish_reasons, expected 1")
+    yield report(req, problems)
+
+
+@check("chat.stream.logprobs")
+def logprobs(ex: Exchange, k: int) -> Iterable[Finding]:
+    req = "chat.stream.logprobs"
+    missing = _not_judged(ex, (req,))
+    if missing:
+        yield from missing
+        return
+    problems, entries_seen = [], 0
+    for index, track in tracks(ex).items():
+        for event, delta, _, logprobs_value in track.deltas:
+            if not delta.get("content"):
+                continue
+            entries = logprobs_value.get("content") if isinstance(logprobs_value, dict) else None
+            if not isinstance(entries, list) or not entries:
+                problems.append(f"event #{event}, choice {index}: content {short(delta.get('content'), 40)} "
+                                f"arrived with logprobs {short(logprobs_value, 80)}, expected "
+                                f"logprobs.content entries")
+                continue
+            for i, entry in enumerate(entries):
+                entries_seen += 1
+                where = f"event #{event} /choices/{index}/logprobs/content/{i}"
+                problems += token_problems(entry, where) + top_k_problems(entry, k, where)
+    if not problems and not entries_seen:
+        problems.append("no chunk carried content, so no logprobs could be checked")
+    yield report(req, problems, f"logprobs true, top_logprobs {k}: ")
+
+
+# -- requests that must not stream ---------------------------------------------------------------------------
+@check("chat.stream.error-before-stream")
+def error_before_stream(ex: Exchange, what: str) -> Iterable[Finding]:
+    """``what`` names the flaw of the invalid streamed request."""
+    req = "chat.stream.error-before-stream"
+    if ex.status is None:
+        yield from no_response(ex, (req,))
+        return
+    if ex.ok:
+        yield failed(req, f"an invalid streamed request ({what}) was answered {ex.describe()}; expected a "
+                          f"4xx JSON error before any event", status=ex.status)
+        return
+    form = "an event stream" if ex.is_stream else f"content type {ex.headers.get('content-type', '(none)')!r}"
+    yield expect(req, not ex.is_stream and ex.content_type == "application/json",
+                 f"an invalid streamed request ({what}) got HTTP {ex.status} as {form}; expected a JSON "
+                 f"error body (application/json)", status=ex.status, body=short(ex.body, 200))
+
+
+@check("chat.stream.options-require-stream")
+def options_require_stream(ex: Exchange) -> Iterable[Finding]:
+    req = "chat.stream.options-require-stream"
+    if ex.status is None:
+        yield from no_response(ex, (req,))
+        return
+    yield expect(req, ex.status == 400, f"stream_options without stream: true was answered {ex.describe()}; "
+                                        f"expected 400", status=ex.status)
+
+
+@check("chat.stream.matches-non-stream")
+def matches_non_stream(stream: Exchange, plain: Exchange) -> Iterable[Finding]:
+    req = "chat.stream.matches-non-stream"
+    body = success_body(plain)
+    choices = choices_of(body) if body else []
+    expected = message_of(choices[0][1]).get("content") if choices else None
+    track = tracks(stream).get(0) if stream.ok and stream.is_stream else None
+    if not isinstance(expected, str) or track is None:
+        yield errored(req, f"not judged: need a streamed and a non-streamed answer with content "
+                           f"(stream: {stream.describe()}; non-stream: {plain.describe()})")
+        return
+    yield expect(req, track.content == expected,
+                 f"with temperature 0 and a seed the stream said {short(track.content, 150)} but the "
+                 f"non-streamed answer said {short(expected, 150)}", streamed=short(track.content, 300),
+                 non_streamed=short(expected, 300))
+
+
+# -- timing ------------------------------------------------------------------------------------------------
+def timing(ex: Exchange) -> tuple[float | None, list[float]]:
+    """Seconds to the first chunk, and the gaps between successive data events (for the report's metrics)."""
+    offsets = [event.offset for event in ex.data_events()]
+    if not offsets:
+        return None, []
+    return offsets[0], [round(b - a, 4) for a, b in zip(offsets, offsets[1:])]
+
+
+def invariants(ex: Exchange, include_usage: bool = False) -> list[Finding]:
+    """Every check that applies to any streamed chat completion."""
+    findings = content_type(ex) + wire(ex) + error_events(ex) + chunk_shape(ex) + roles(ex) + finishes(ex)
+    return findings + (usage_final(ex) if include_usage else usage_unrequested(ex))
+

@@ -1,0 +1,212 @@
+"""Non-streamed chat checks on OpenAI's real answers (tests/fixtures/openai) and on the deviations providers
+shipped."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+
+from suite.checks import chat, chat_basic
+from suite.exchange import Exchange
+from tests.helpers import assert_fails, assert_no_failures, assert_passes
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "openai"
+SHAPE = ("chat.response.object", "chat.response.identity", "chat.response.choices", "chat.response.role",
+         "chat.response.content", "chat.response.finish-reason")
+USAGE = ("chat.usage.present", "chat.usage.total")
+
+
+def fixture(name: str) -> dict:
+    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+
+
+def answer(body, status=200, **kw) -> Exchange:
+    return Exchange.from_parts(body=body, status=status, **kw)
+
+
+def changed(body: dict, path: str, value) -> dict:
+    """A copy of ``body`` with the value at a slash path ("choices/0/index") replaced; ``...`` deletes it."""
+    out = copy.deepcopy(body)
+    *parents, last = [int(p) if p.isdigit() else p for p in path.split("/")]
+    node = out
+    for part in parents:
+        node = node[part]
+    if value is ...:
+        del node[last]
+    else:
+        node[last] = value
+    return out
+
+
+OPENAI = fixture("chat_completion.json")
+OPENAI_ERROR_400 = {"error": {"message": "Unrecognized request argument supplied: metadata",
+                              "type": "invalid_request_error", "param": None, "code": None}}
+
+
+@pytest.mark.parametrize("name", ["chat_completion.json", "chat_completion_wire.json",
+                                  "tool_call_completion.json", "stored_completion.json"])
+def test_openai_completions_pass(name):
+    ex = answer(fixture(name))
+    findings = chat.completion_shape(ex) + chat.completion_usage(ex) + chat_basic.completion_schema(ex)
+    assert_no_failures(findings)
+    for req in SHAPE + USAGE:
+        assert_passes(findings, req)
+
+
+@pytest.mark.parametrize("path, value, requirement, message", [
+    ("object", "chat.completion.chunk", "chat.response.object", 'expected "chat.completion"'),
+    ("object", ..., "chat.response.object", "missing"),
+    ("id", "", "chat.response.identity", "id is"),
+    ("created", 1742903588000, "chat.response.identity", "milliseconds"),
+    ("created", "2025-03-25", "chat.response.identity", "expected an integer"),
+    ("created", ..., "chat.response.identity", "created is missing"),
+    ("model", None, "chat.response.identity", "model is null"),
+    ("choices", [], "chat.response.choices", "expected a list of 1"),
+    ("choices/0/index", 1, "chat.response.choices", "indexes are [1]"),
+    ("choices/0/index", ..., "chat.response.choices", "/choices/0/index is"),
+    ("choices/0/message/role", "model", "chat.response.role", '"model", expected "assistant"'),
+    ("choices/0/message/role", "", "chat.response.role", "expected \"assistant\""),
+    ("choices/0/message/content", None, "chat.response.content", "neither tool_calls nor a refusal"),
+    ("choices/0/message/content", [{"type": "text", "text": "hi"}], "chat.response.content", "list"),
+    ("choices/0/finish_reason", "eos", "chat.response.finish-reason", '"eos"'),
+    ("choices/0/finish_reason", "end_turn", "chat.response.finish-reason", "end_turn"),
+    ("choices/0/finish_reason", "", "chat.response.finish-reason", "expected one of stop"),
+    ("choices/0/finish_reason", None, "chat.response.finish-reason", "null"),
+    ("usage", ..., "chat.usage.present", "usage is missing"),
+    ("usage/total_tokens", "29", "chat.usage.present", "usage.total_tokens"),
+    ("usage/total_tokens", 30, "chat.usage.total", "prompt_tokens 19 + completion_tokens 10 = 29"),
+])
+def test_completion_deviations_fail(path, value, requirement, message):
+    ex = answer(changed(OPENAI, path, value))
+    assert_fails(chat.completion_shape(ex) + chat.completion_usage(ex), requirement, message)
+
+
+def test_duplicate_indexes_with_n_2():
+    first = OPENAI["choices"][0]
+    two = changed(OPENAI, "choices", [first, copy.deepcopy(first)])
+    assert_fails(chat.completion_shape(answer(two), n=2), "chat.response.choices", "each of 0..1 once")
+    fixed = changed(two, "choices/1/index", 1)
+    assert_passes(chat.completion_shape(answer(fixed), n=2), "chat.response.choices")
+
+
+def test_refusal_with_null_content_is_fine():
+    body = changed(OPENAI, "choices/0/message/content", None)
+    body = changed(body, "choices/0/message/refusal", "I can't.")
+    assert_passes(chat.completion_shape(answer(body)), "chat.response.content")
+
+
+def test_shape_checks_survive_any_json():
+    for body in ([], "text", {"choices": "none"}, {"choices": [None, 3]}, {"usage": [1]}):
+        ex = answer(body)
+        findings = chat.completion_shape(ex) + chat.completion_usage(ex)
+        assert all(f.verdict != "error" for f in findings), findings
+
+
+@pytest.mark.parametrize("fn, requirement", [
+    (chat.roles_accepted, "chat.request.roles"),
+    (chat.content_parts_accepted, "chat.request.content-parts"),
+    (chat.developer_role_accepted, "chat.request.developer-role"),
+    (chat.seed_user_accepted, "chat.request.seed-user"),
+    (chat.metadata_accepted, "chat.request.metadata"),
+])
+def test_accepted_inputs(fn, requirement):
+    assert_passes(fn(answer(OPENAI)), requirement)
+    assert_fails(fn(answer(OPENAI_ERROR_400, status=400)), requirement, "expected HTTP 200")
+    assert_fails(fn(answer({"detail": "Unprocessable"}, status=422)), requirement, "422")
+    not_there = {"error": {"message": "not implemented", "type": "server_error", "param": None, "code": None}}
+    assert [f.verdict for f in fn(answer(not_there, status=501))] == ["unsupported"]
+
+
+def test_n_choices():
+    two = changed(OPENAI, "choices", [OPENAI["choices"][0], {**OPENAI["choices"][0], "index": 1}])
+    assert_passes(chat.n_choices(answer(two), 2), "chat.params.n")
+    assert_fails(chat.n_choices(answer(OPENAI), 2), "chat.params.n", "gave 1 choice(s), expected 2")
+
+
+def capped(content: str, finish_reason: str, completion_tokens: int | None) -> Exchange:
+    body = changed(OPENAI, "choices/0/message/content", content)
+    body = changed(body, "choices/0/finish_reason", finish_reason)
+    if completion_tokens is None:
+        body = changed(body, "usage", ...)
+    else:
+        body["usage"].update(completion_tokens=completion_tokens, total_tokens=19 + completion_tokens)
+    return answer(body)
+
+
+@pytest.mark.parametrize("fn, requirement", [
+    (chat.max_tokens_cap, "chat.params.max-tokens"),
+    (chat.max_completion_tokens_cap, "chat.params.max-completion-tokens"),
+])
+def test_token_caps(fn, requirement):
+    assert_passes(fn(capped("1, 2", "length", 3), 3), requirement)
+    assert_passes(fn(capped("Hi", "stop", 1), 3), requirement)  # ended on its own within the cap
+    assert_fails(fn(capped("Hello from stubllm.", "stop", 20), 3), requirement, "is 20, above")
+    assert_fails(fn(capped("1, 2, 3", "stop", 3), 3), requirement, 'expected "length"')
+    assert_fails(fn(capped("1 2 3 4 5 6 7 8 9 10", "length", None), 3), requirement, "10 words")
+    assert_fails(fn(answer(OPENAI_ERROR_400, status=400), 3), requirement, "expected HTTP 200")
+
+
+def test_stop_sequences():
+    assert_passes(chat.stop_sequences(answer(changed(OPENAI, "choices/0/message/content", "1 2 ")), ["3"]),
+                  "chat.params.stop")
+    leaked = answer(changed(OPENAI, "choices/0/message/content", "1 2 3 4 5"))
+    assert_fails(chat.stop_sequences(leaked, ["3"]), "chat.params.stop", "'3' appears in the content at "
+                                                                         "offset 4")
+
+
+def token(text: str, logprob: float, k: int) -> dict:
+    alternatives = [{"token": text, "logprob": logprob, "bytes": list(text.encode())}] + [
+        {"token": f"x{i}", "logprob": logprob - i - 1, "bytes": list(f"x{i}".encode())} for i in range(k - 1)]
+    return {"token": text, "logprob": logprob, "bytes": list(text.encode()), "top_logprobs": alternatives}
+
+
+def with_logprobs(entries) -> Exchange:
+    return answer(changed(OPENAI, "choices/0/logprobs", {"content": entries, "refusal": None}))
+
+
+def test_logprobs():
+    good = with_logprobs([token("Hello", -0.01, 2), token("!", -0.5, 2)])
+    findings = chat.logprobs(good, 2)
+    assert_passes(findings, "chat.logprobs.tokens")
+    assert_passes(findings, "chat.logprobs.top-k")
+    assert_fails(chat.logprobs(answer(OPENAI), 2), "chat.logprobs.tokens", "logprobs were requested")
+    positive = with_logprobs([token("Hello", 0.3, 2)])
+    assert_fails(chat.logprobs(positive, 2), "chat.logprobs.tokens", "never above 0")
+    no_bytes = with_logprobs([{k: v for k, v in token("Hello", -0.1, 2).items() if k != "bytes"}])
+    assert_fails(chat.logprobs(no_bytes, 2), "chat.logprobs.tokens", "bytes is missing")
+    assert_fails(chat.logprobs(with_logprobs([token("Hello", -0.1, 1)]), 2), "chat.logprobs.top-k",
+                 "has 1 alternatives, expected top_logprobs = 2")
+    bare = with_logprobs([{"token": "Hello", "logprob": -0.1, "bytes": None}])
+    assert_fails(chat.logprobs(bare, 2), "chat.logprobs.top-k", "top_logprobs is missing")
+    rejected = answer(OPENAI_ERROR_400, status=400)
+    assert_fails(chat.logprobs(rejected, 2), "chat.logprobs.top-k", "expected HTTP 200")
+
+
+SCHEMA = {"type": "object", "properties": {"answer": {"type": "integer"}}, "required": ["answer"],
+          "additionalProperties": False}
+
+
+def replying(content: str, finish_reason: str = "stop") -> Exchange:
+    return answer(changed(changed(OPENAI, "choices/0/message/content", content), "choices/0/finish_reason",
+                          finish_reason))
+
+
+def test_json_object():
+    assert_passes(chat.json_object_output(replying('{"ok": true}')), "chat.output.json-object")
+    assert_fails(chat.json_object_output(replying('```json\n{"ok": true}\n```')), "chat.output.json-object",
+                 "not JSON")
+    assert_fails(chat.json_object_output(replying("[1, 2]")), "chat.output.json-object", "expected an object")
+    cut = chat.json_object_output(replying('{"ok": tr', "length"))
+    assert [f.verdict for f in cut] == ["skip"]
+
+
+def test_json_schema():
+    assert_passes(chat.json_schema_output(replying('{"answer": 5}'), SCHEMA), "chat.output.json-schema")
+    assert_fails(chat.json_schema_output(replying('{"answer": "five"}'), SCHEMA), "chat.output.json-schema",
+                 "/answer: 'five' is not of type 'integer'")
+    assert_fails(chat.json_schema_output(replying('{"answer": 5, "why": "math"}'), SCHEMA),
+                 "chat.output.json-schema", "Additional properties")
+    assert_fails(chat.json_schema_output(replying("five"), SCHEMA), "chat.output.json-schema", "not JSON")
