@@ -1,0 +1,97 @@
+"""Chat completions, streamed: the SSE wire, chunk invariants, usage, n, logprobs, errors before the stream,
+and the stream agreeing with the non-streamed answer.
+
+Every successful stream is judged on all the invariants of a chat stream, and its timing goes to the report's
+metrics (time to the first chunk, gaps between chunks). At most 8 requests.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from suite.checks import chat, chat_stream, common
+
+pytestmark = pytest.mark.needs("streaming")
+
+INVARIANTS = ("chat.stream.content-type", "chat.stream.data-json", "chat.stream.done-sentinel",
+              "chat.stream.after-done", "chat.stream.no-error-event", "chat.stream.chunk-schema",
+              "chat.stream.object", "chat.stream.identity", "chat.stream.role-first",
+              "chat.stream.role-consistent", "chat.stream.role-once", "chat.stream.finish-once",
+              "chat.stream.finish-reason", "chat.stream.no-content-after-finish")
+HELLO = [{"role": "user", "content": "Say hello."}]
+
+
+def stream(api, target, **extra):
+    return api.post("/chat/completions", json={"model": target.model("chat"), "messages": HELLO,
+                                               "max_tokens": 8, "stream": True, **extra})
+
+
+def judge(verdicts, ex, include_usage=False):
+    """All stream invariants, and the timing metrics of a stream that arrived."""
+    verdicts.extend(chat_stream.invariants(ex, include_usage))
+    first, gaps = chat_stream.timing(ex)
+    if ex.ok and first is not None:
+        verdicts.metric("chat.stream.ttft_s", first)
+        for gap in gaps:
+            verdicts.metric("chat.stream.gap_s", gap)
+
+
+@pytest.mark.covers(*INVARIANTS, "chat.stream.usage-unrequested")
+def test_stream(api, target, verdicts):
+    ex = stream(api, target)
+    if common.honest_unsupported(ex):
+        verdicts.unsupported([*INVARIANTS, "chat.stream.usage-unrequested"], ex)
+        return
+    judge(verdicts, ex)
+
+
+@pytest.mark.needs("stream_usage")
+@pytest.mark.covers(*INVARIANTS, "chat.stream.usage-final")
+def test_stream_usage(api, target, verdicts):
+    judge(verdicts, stream(api, target, stream_options={"include_usage": True}), include_usage=True)
+
+
+@pytest.mark.needs("stream_usage")
+@pytest.mark.covers("chat.stream.options-require-stream", "errors.body.shape")
+def test_stream_options_without_stream(api, target, verdicts):
+    ex = api.post("/chat/completions", json={"model": target.model("chat"), "messages": HELLO,
+                                             "max_tokens": 1, "stream_options": {"include_usage": True}})
+    verdicts.extend(chat_stream.options_require_stream(ex))
+    verdicts.extend(common.error_body(ex))
+
+
+@pytest.mark.needs("n")
+@pytest.mark.covers(*INVARIANTS, "chat.stream.n-choices", "chat.stream.usage-unrequested")
+def test_stream_two_choices(api, target, verdicts):
+    ex = stream(api, target, n=2, max_tokens=4)
+    judge(verdicts, ex)
+    verdicts.extend(chat_stream.n_choices(ex, 2))
+
+
+@pytest.mark.needs("logprobs")
+@pytest.mark.covers(*INVARIANTS, "chat.stream.logprobs", "chat.stream.usage-unrequested")
+def test_stream_logprobs(api, target, verdicts):
+    ex = stream(api, target, logprobs=True, top_logprobs=2, max_tokens=3)
+    judge(verdicts, ex)
+    verdicts.extend(chat_stream.logprobs(ex, 2))
+
+
+@pytest.mark.covers("chat.stream.error-before-stream", "errors.body.shape")
+def test_invalid_stream_request(api, target, verdicts):
+    ex = api.post("/chat/completions", json={"model": target.model("chat"), "messages": "Say hello.",
+                                             "max_tokens": 8, "stream": True})
+    verdicts.extend(chat_stream.error_before_stream(ex, "messages is a string, not a list"))
+    verdicts.extend(common.error_body(ex))
+
+
+@pytest.mark.needs("determinism")
+@pytest.mark.covers("chat.stream.matches-non-stream", *INVARIANTS, "chat.stream.usage-unrequested",
+                    "chat.response.*", "chat.usage.*")
+def test_stream_matches_non_stream(api, target, verdicts):
+    request = {"model": target.model("chat"), "messages": [{"role": "user", "content": "Name three colors."}],
+               "max_tokens": 12, "temperature": 0, "seed": 42}
+    plain = api.post("/chat/completions", json=request)
+    streamed = api.post("/chat/completions", json={**request, "stream": True})
+    verdicts.extend(chat.completion_shape(plain) + chat.completion_usage(plain))
+    judge(verdicts, streamed)
+    verdicts.extend(chat_stream.matches_non_stream(streamed, plain))
