@@ -503,3 +503,28 @@ def test_odd_requests_never_raise():
         assert ERROR not in {f.verdict for f in findings}, [f.message for f in findings if f.verdict == ERROR]
     assert PASS in {f.verdict for f in tools.tool_calls(Exchange.from_parts(request_json=SEED_REQUEST,
                                                                                body=SEED_COMPLETION))}
+
+
+# -- precision: what a conformant server may do is never blamed ----------------------------------------------------------
+def test_calls_cut_short_by_max_tokens_are_not_judged_on_their_arguments():
+    findings = tools.tool_calls(completion([call(arguments='{"city": "Par')], finish="length"))
+    for req in ("tools.call.finish-reason", "tools.call.arguments-json", "tools.call.arguments-schema"):
+        assert verdict(findings, req) == [SKIP], req
+    assert_passes(findings, "tools.call.name")
+
+    def cut(chunks):
+        del chunks[12:]
+        chunks[11]["choices"][0]["finish_reason"] = "length"
+    findings = tools.stream_tool_calls(stream(chunks_with(cut)))
+    assert verdict(findings, "tools.stream.arguments-json") == [SKIP]
+    assert verdict(findings, "tools.stream.finish-reason") == [SKIP]
+
+
+def test_whole_call_in_one_delta_and_a_repeated_type_are_fine():
+    """Some servers send a call whole in one delta, or repeat type "function": clients handle both."""
+    whole = [{**STREAM_CHUNKS[0], "choices": [{"index": 0, "delta": {"tool_calls": [
+        {"index": 0, "id": "call_1", "type": "function",
+         "function": {"name": "get_current_weather", "arguments": '{"location": "Paris"}'}}]}, "finish_reason": None}]},
+        {**STREAM_CHUNKS[0], "choices": [{"index": 0, "delta": {"tool_calls": [
+            {"index": 0, "type": "function", "function": {"arguments": ""}}]}, "finish_reason": "tool_calls"}]}]
+    assert_no_failures(tools.stream_tool_calls(stream(whole)))

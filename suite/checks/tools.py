@@ -521,7 +521,7 @@ def parallel_distinct(ex: Exchange) -> Iterable[Finding]:
     ids = [c.id for c in calls if isinstance(c.id, str) and c.id]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     problems = [f"id {short(i, 60)} is used by {ids.count(i)} calls" for i in duplicates] + merged
-    yield expect(req, not problems, f"{len(calls)} parallel tool calls are not kept apart: "
+    yield expect(req, not problems, "parallel tool calls are not kept apart: "
                                     + "; ".join(problems[:MAX_REPORTED]), problems=problems[:MAX_REPORTED],
                  ids=ids)
 

@@ -2,8 +2,9 @@
 
 Forced cases (required, named) must produce calls on any conformant server, so they carry the assertions about
 *whether* a call is made; the auto cases only check that whatever comes back obeys the rules of tool calls. The
-prompts ask about the weather in named places, which makes get_weather the natural call; the named case forces
-the other tool, so a server that ignores tool_choice is caught. At most 12 requests.
+prompts ask about the weather in named places, which makes get_weather the natural call; the required case asks
+something no tool is needed for and the named case forces the other tool, so a server that ignores tool_choice is
+caught. At most 12 requests.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ STRICT_WEATHER = {"type": "function", "function": {
     "parameters": {"type": "object", "properties": {"city": CITY}, "required": ["city"],
                    "additionalProperties": False}}}
 ONE_PLACE = "What's the weather in Paris right now?"
+NO_TOOL_NEEDED = "Tell me about Paris."  # only a forced tool_choice makes this a call
 TWO_PLACES = "What's the weather in Paris and in Tokyo right now? Look up each place separately."
 CALL_ID, SECOND_CALL_ID = "call_oaic_paris_1", "call_oaic_tokyo_2"
 RESULT = json.dumps({"temperature_c": 21, "sky": "clear"})
@@ -76,7 +78,7 @@ def test_auto_with_a_strict_function(api, target, verdicts):
 
 @pytest.mark.covers("tools.choice.required", "tools.call.*", "tools.stream.*", "tools.request.accepted")
 def test_required_streamed_and_not(api, target, verdicts):
-    body = chat(target, tool_choice="required")
+    body = chat(target, NO_TOOL_NEEDED, tool_choice="required")
     plain = api.post("/chat/completions", json=body)
     verdicts.extend(tools.choice_required(plain))
     verdicts.extend(tools.tool_calls(plain))
