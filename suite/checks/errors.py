@@ -1,0 +1,226 @@
+"""Checks of how a target refuses: status codes for invalid requests, unknown routes and bad keys, error.param,
+errors of streamed requests, and the headers around errors (x-request-id, rate limits, Retry-After).
+
+The error body itself (OpenAI's {"error": {...}} shape) is judged by ``common.error_body`` on every error.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import re
+from typing import Iterable, Sequence
+
+from ..exchange import Exchange
+from ..findings import Finding, errored, expect, failed, passed, short
+from . import check
+from .common import no_response
+
+INVALID_REQUIREMENTS = (
+    "errors.invalid.missing-messages", "errors.invalid.role", "errors.invalid.temperature", "errors.invalid.top-p",
+    "errors.invalid.n", "errors.invalid.wrong-type", "errors.invalid.malformed-json",
+)
+AUTH_REQUIREMENTS = ("errors.auth.missing-key", "errors.auth.wrong-key")
+# Go-style durations as OpenAI sends them in x-ratelimit-reset-*: "1s", "6m0s", "120ms", "1h2m3.5s".
+DURATION = re.compile(r"^(\d+(\.\d+)?(h|m|s|ms|us|µs|ns))+$")
+COUNT_KINDS = ("limit", "remaining")
+
+
+def _is_client_error(ex: Exchange) -> bool:
+    return ex.status is not None and 400 <= ex.status < 500
+
+
+@check(*INVALID_REQUIREMENTS)
+def rejected(ex: Exchange, requirement: str, what: str) -> Iterable[Finding]:
+    """An invalid request (``what`` describes it) is refused with a 4xx: not served, and not a server failure."""
+    if ex.status is None:
+        yield from no_response(ex, (requirement,))
+        return
+    if _is_client_error(ex):
+        yield passed(requirement)
+    elif ex.ok:
+        yield failed(requirement, f"{what} was accepted: {ex.describe()}; expected a 4xx error (OpenAI: 400)",
+                     status=ex.status, body=short(ex.body, 200))
+    else:
+        yield failed(requirement, f"{what} answered {ex.describe()}; a client error must be a 4xx"
+                                  + (", never a 5xx" if ex.status >= 500 else ""), status=ex.status)
+
+
+@check("errors.status.bad-request")
+def bad_request(ex: Exchange, what: str) -> Iterable[Finding]:
+    """A refused invalid request uses 400 like OpenAI (judged only when it was refused with some 4xx)."""
+    if not _is_client_error(ex):
+        return
+    yield expect("errors.status.bad-request", ex.status == 400,
+                 f"{what} was refused with HTTP {ex.status}; OpenAI answers 400 (SDKs raise BadRequestError for "
+                 f"400 only)", status=ex.status)
+
+
+def _param_tokens(param: str) -> set[str]:
+    """'messages[0].role' -> {'messages', '0', 'role'}; also takes 'body.temperature' or 'messages.0.role'."""
+    return {t for t in re.split(r"[^A-Za-z0-9_]+", param) if t}
+
+
+@check("errors.param.names-field")
+def param_names_field(ex: Exchange, fields: Sequence[str], what: str) -> Iterable[Finding]:
+    """The error of a refused parameter names it in error.param (any of ``fields`` counts as naming it).
+
+    Judged only on a 4xx with an ``error`` object; a body in another shape is errors.body.shape's finding."""
+    body = ex.json() if _is_client_error(ex) else None
+    error = body.get("error") if isinstance(body, dict) else None
+    if not isinstance(error, dict):
+        return
+    param = error.get("param")
+    named = isinstance(param, str) and bool(_param_tokens(param) & set(fields))
+    yield expect("errors.param.names-field", named,
+                 f"{what} was refused, but error.param is {short(param, 80) if 'param' in error else 'missing'}; "
+                 f"expected it to name {fields[0]!r}", pointer="/error/param", received=short(error, 300))
+
+
+@check("errors.stream.before-events")
+def rejected_before_stream(ex: Exchange, what: str) -> Iterable[Finding]:
+    """An invalid request with stream true gets an HTTP 4xx JSON error, not an event stream (even one that carries
+    an error event) and not a 200."""
+    req = "errors.stream.before-events"
+    if ex.status is None:
+        yield from no_response(ex, (req,))
+        return
+    if ex.is_stream or ex.content_type == "text/event-stream":
+        first = next((e.data for e in ex.data_events()), None)
+        yield failed(req, f"{what} opened an event stream: HTTP {ex.status} text/event-stream with "
+                          f"{len(ex.events or [])} events (first data: {short(first, 160)}); expected an HTTP 4xx "
+                          f"JSON error before any event", status=ex.status, first_event=short(first, 300))
+        return
+    yield expect(req, _is_client_error(ex), f"{what} answered {ex.describe()}; expected an HTTP 4xx JSON error",
+                 status=ex.status)
+
+
+@check("errors.status.unknown-route")
+def unknown_route(ex: Exchange) -> Iterable[Finding]:
+    req = "errors.status.unknown-route"
+    if ex.status is None:
+        yield from no_response(ex, (req,))
+        return
+    yield expect(req, ex.status == 404, f"{ex.method} {ex.path}, a path outside the API, answered {ex.describe()}; "
+                                        f"expected 404", status=ex.status)
+
+
+@check(*AUTH_REQUIREMENTS)
+def auth_rejected(ex: Exchange, requirement: str, what: str) -> Iterable[Finding]:
+    if ex.status is None:
+        yield from no_response(ex, (requirement,))
+        return
+    if ex.status == 401:
+        yield passed(requirement)
+    elif ex.ok:
+        yield failed(requirement, f"a request {what} was served: {ex.describe()}; expected 401",
+                     status=ex.status)
+    elif ex.status == 403:
+        yield failed(requirement, f"a request {what} answered 403; OpenAI answers 401 for a missing or wrong key "
+                                  f"(403 is for a valid key without permission)", status=ex.status)
+    else:
+        yield failed(requirement, f"a request {what} answered {ex.describe()}; expected 401", status=ex.status)
+
+
+@check("errors.headers.request-id")
+def request_id(ex: Exchange) -> Iterable[Finding]:
+    """The response carries a non-empty x-request-id (OpenAI sends one on successes and errors alike)."""
+    if ex.status is None:
+        return
+    yield expect("errors.headers.request-id", bool(ex.headers.get("x-request-id", "").strip()),
+                 f"{ex.method} {ex.path} → HTTP {ex.status} has no x-request-id header", headers=sorted(ex.headers))
+
+
+def parse_duration(value: str) -> float | None:
+    """Seconds in a rate-limit reset value: a Go-style duration ("6m0s", "120ms") or a plain number of seconds."""
+    text = value.strip()
+    try:
+        seconds = float(text)
+        return seconds if seconds >= 0 else None
+    except ValueError:
+        pass
+    if not DURATION.match(text):
+        return None
+    units = {"h": 3600, "m": 60, "s": 1, "ms": 1e-3, "us": 1e-6, "µs": 1e-6, "ns": 1e-9}
+    return sum(float(number) * units[unit] for number, _, unit in re.findall(r"(\d+(\.\d+)?)(ms|us|µs|ns|h|m|s)",
+                                                                             text))
+
+
+def _rate_limit_problems(headers: dict[str, str]) -> list[str]:
+    problems = []
+    counts: dict[str, dict[str, int]] = {}
+    for name, value in headers.items():
+        parts = name.split("-")  # x-ratelimit-<kind>-<what>
+        kind = parts[2] if len(parts) > 2 else ""
+        what = "-".join(parts[3:])
+        if kind in COUNT_KINDS:
+            if not re.fullmatch(r"\d+", value.strip()):
+                problems.append(f"{name}: {value!r} is not a non-negative integer")
+            else:
+                counts.setdefault(what, {})[kind] = int(value)
+        elif kind == "reset" and parse_duration(value) is None:
+            problems.append(f"{name}: {value!r} is not a duration (e.g. 1s, 6m0s, 120ms) or seconds")
+    for what, pair in counts.items():
+        if "limit" in pair and "remaining" in pair and pair["remaining"] > pair["limit"]:
+            problems.append(f"x-ratelimit-remaining-{what} {pair['remaining']} exceeds x-ratelimit-limit-{what} "
+                            f"{pair['limit']}")
+    return problems
+
+
+@check("errors.headers.rate-limit")
+def rate_limit_headers(ex: Exchange) -> Iterable[Finding]:
+    """A successful chat completion reports its rate limits in x-ratelimit-* headers, and they are well formed."""
+    req = "errors.headers.rate-limit"
+    if ex.status is None:
+        yield from no_response(ex, (req,))
+        return
+    if not ex.ok:
+        yield errored(req, f"not judged: the chat completion meant to show the headers answered {ex.describe()}",
+                      status=ex.status)
+        return
+    headers = {k: v for k, v in ex.headers.items() if k.startswith("x-ratelimit-")}
+    if not headers:
+        yield failed(req, "a successful chat completion carries no x-ratelimit-* header (OpenAI sends "
+                          "x-ratelimit-limit/remaining/reset-requests and -tokens)")
+        return
+    problems = _rate_limit_problems(headers)
+    yield expect(req, not problems, "malformed rate-limit headers: " + "; ".join(problems),
+                 pass_message="reported: " + ", ".join(f"{k}={v}" for k, v in sorted(headers.items())),
+                 headers=headers)
+
+
+def _readable_retry_hint(name: str, value: str) -> bool:
+    """Retry-After is seconds or an HTTP date; the other hints are durations or seconds."""
+    if parse_duration(value) is not None:
+        return True
+    if name != "retry-after":
+        return False
+    try:
+        return email.utils.parsedate_to_datetime(value) is not None
+    except (TypeError, ValueError):
+        return False
+
+
+@check("errors.rate-limit.retry-after")
+def retry_hint(ex: Exchange) -> Iterable[Finding]:
+    """A 429 tells the client when to retry. Yields nothing for any other status."""
+    req = "errors.rate-limit.retry-after"
+    if ex.status != 429:
+        return
+    hints = {k: v for k, v in ex.headers.items()
+             if k in ("retry-after", "retry-after-ms") or k.startswith("x-ratelimit-reset")}
+    where = f"{ex.method} {ex.path} → HTTP 429" + (f" (after {ex.retries} retries)" if ex.retries else "")
+    if not hints:
+        yield failed(req, f"{where} without Retry-After or x-ratelimit-reset-* headers; the client cannot tell "
+                          f"when to retry", headers=sorted(ex.headers))
+        return
+    unreadable = [f"{k}: {v!r}" for k, v in hints.items() if not _readable_retry_hint(k, v)]
+    yield expect(req, not unreadable, f"{where}: unreadable retry hint {'; '.join(unreadable)} (expected seconds, "
+                                      f"an HTTP date, or a duration such as 30s)", headers=hints)
+
+
+def rejection_findings(ex: Exchange, requirement: str, what: str, fields: Sequence[str] = ()) -> list[Finding]:
+    """Everything said about one refused request: refused with a 4xx, with 400, naming the field."""
+    out = rejected(ex, requirement, what) + bad_request(ex, what)
+    if fields:
+        out += param_names_field(ex, fields, what)
+    return out

@@ -1,0 +1,222 @@
+"""Error checks on OpenAI's own error answers (tests/fixtures/errors) and on refusals providers got wrong."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from suite.checks import errors
+from suite.exchange import Exchange, sse_body
+from tests.helpers import assert_fails, assert_passes
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "errors"
+OPENAI_ERRORS = json.loads((FIXTURES / "openai_errors.json").read_text(encoding="utf-8"))
+OPENAI_HEADERS = json.loads((FIXTURES / "openai_headers.json").read_text(encoding="utf-8"))
+INVALID = OPENAI_ERRORS["invalid_request_error"]
+CHUNK = {"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 1, "model": "m",
+         "choices": [{"index": 0, "delta": {"role": "assistant", "content": "Hi"}, "finish_reason": None}]}
+COMPLETION = {"id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": "m",
+              "choices": [{"index": 0, "message": {"role": "assistant", "content": "Hi"}, "finish_reason": "stop"}]}
+
+
+def refusal(status=400, body=None, **kw) -> Exchange:
+    return Exchange.from_parts(status=status, body=INVALID if body is None else body, **kw)
+
+
+def error_with_param(param) -> dict:
+    return {"error": {**INVALID["error"], "param": param}}
+
+
+# -- invalid requests ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize("requirement", errors.INVALID_REQUIREMENTS)
+def test_a_400_in_openai_shape_passes_every_invalid_case(requirement):
+    assert_passes(errors.rejected(refusal(), requirement, "temperature 5"), requirement)
+
+
+@pytest.mark.parametrize("requirement", errors.INVALID_REQUIREMENTS)
+def test_accepting_an_invalid_request_fails(requirement):
+    accepted = Exchange.from_parts(body=COMPLETION)
+    assert_fails(errors.rejected(accepted, requirement, "temperature 5"), requirement, "temperature 5 was accepted")
+
+
+@pytest.mark.parametrize("requirement", errors.INVALID_REQUIREMENTS)
+def test_a_server_error_for_an_invalid_request_fails(requirement):
+    crashed = Exchange.from_parts(status=500, headers={"content-type": "text/plain"}, body="Internal Server Error")
+    assert_fails(errors.rejected(crashed, requirement, "a body that is not valid JSON"), requirement, "never a 5xx")
+
+
+def test_an_invalid_request_answered_as_a_stream_says_so():
+    stream = Exchange.from_parts(body=sse_body(CHUNK), stream=True)
+    finding = assert_fails(errors.rejected(stream, "errors.invalid.missing-messages", "no messages"),
+                           "errors.invalid.missing-messages", "was accepted")
+    assert "SSE events" in finding.message
+
+
+def test_no_response_is_not_judged():
+    findings = errors.rejected(Exchange(method="POST", path="/chat/completions", error="refused", error_kind="connect"),
+                               "errors.invalid.n", "n 0")
+    assert [f.verdict for f in findings] == ["error"]
+
+
+def test_400_passes_and_422_or_other_4xx_fail_bad_request():
+    assert_passes(errors.bad_request(refusal(), "n 0"), "errors.status.bad-request")
+    fastapi = refusal(422, {"detail": [{"loc": ["body", "n"], "msg": "ensure this value is greater than 0"}]})
+    assert_fails(errors.bad_request(fastapi, "n 0"), "errors.status.bad-request", "refused with HTTP 422")
+    assert_fails(errors.bad_request(refusal(404), "n 0"), "errors.status.bad-request", "HTTP 404")
+    assert errors.bad_request(Exchange.from_parts(body=COMPLETION), "n 0") == []  # accepted: the MUST says it
+
+
+@pytest.mark.parametrize("param, fields", [
+    ("model", ("model",)),  # OpenAI's own example
+    ("messages[0].role", ("role", "messages")),
+    ("messages.0.role", ("role", "messages")),
+    ("body.temperature", ("temperature",)),
+    ("top_p", ("top_p",)),
+])
+def test_param_naming_the_field_passes(param, fields):
+    assert_passes(errors.param_names_field(refusal(body=error_with_param(param)), fields, "x"),
+                  "errors.param.names-field")
+
+
+@pytest.mark.parametrize("body, text", [
+    (error_with_param(None), "error.param is null"),
+    (error_with_param("model"), "error.param is \"model\"; expected it to name 'temperature'"),
+    ({"error": {"message": "bad", "type": "invalid_request_error", "code": None}}, "error.param is missing"),
+    (error_with_param("temperatures"), "expected it to name 'temperature'"),
+])
+def test_param_not_naming_the_field_fails(body, text):
+    assert_fails(errors.param_names_field(refusal(body=body), ("temperature",), "temperature 5"),
+                 "errors.param.names-field", text)
+
+
+def test_param_is_not_judged_on_other_shapes_or_acceptances():
+    assert errors.param_names_field(refusal(body={"detail": "bad"}), ("n",), "n 0") == []
+    assert errors.param_names_field(Exchange.from_parts(body=COMPLETION), ("n",), "n 0") == []
+
+
+# -- streamed requests --------------------------------------------------------------------------------------
+def test_a_json_400_before_any_event_passes():
+    assert_passes(errors.rejected_before_stream(refusal(), "no messages"), "errors.stream.before-events")
+
+
+@pytest.mark.parametrize("status, body, text", [
+    (200, sse_body(CHUNK), "opened an event stream: HTTP 200"),
+    (200, sse_body(INVALID), "first data: \"{\\\"error\\\""),  # an error inside a 200 stream (LiteLLM, OpenRouter)
+    (400, sse_body(INVALID), "HTTP 400 text/event-stream"),
+])
+def test_an_event_stream_for_an_invalid_streamed_request_fails(status, body, text):
+    ex = Exchange.from_parts(status=status, body=body, stream=True)
+    assert_fails(errors.rejected_before_stream(ex, "no messages"), "errors.stream.before-events", text)
+
+
+def test_a_200_json_answer_to_an_invalid_streamed_request_fails():
+    ex = Exchange.from_parts(body=COMPLETION)
+    assert_fails(errors.rejected_before_stream(ex, "no messages"), "errors.stream.before-events",
+                 "expected an HTTP 4xx JSON error")
+
+
+# -- routes and keys ----------------------------------------------------------------------------------------
+def test_unknown_route():
+    ok = refusal(404, {"error": {"message": "Invalid URL (GET /v1/oaic-no-such-route)", "type": "invalid_request_error",
+                                 "param": None, "code": None}}, method="GET", path="/oaic-no-such-route")
+    assert_passes(errors.unknown_route(ok), "errors.status.unknown-route")
+    spa = Exchange.from_parts(method="GET", path="/oaic-no-such-route", status=200, body="<html></html>",
+                              headers={"content-type": "text/html"})
+    assert_fails(errors.unknown_route(spa), "errors.status.unknown-route", "expected 404")
+    assert_fails(errors.unknown_route(refusal(405, method="GET")), "errors.status.unknown-route", "HTTP 405")
+
+
+@pytest.mark.parametrize("requirement", errors.AUTH_REQUIREMENTS)
+def test_openai_401_passes(requirement):
+    assert_passes(errors.auth_rejected(refusal(401, OPENAI_ERRORS["authentication_error"]), requirement, "x"),
+                  requirement)
+
+
+@pytest.mark.parametrize("requirement", errors.AUTH_REQUIREMENTS)
+@pytest.mark.parametrize("status, body, text", [
+    (200, COMPLETION, "was served"),
+    (403, OPENAI_ERRORS["permission_error"], "answered 403"),
+    (400, INVALID, "expected 401"),
+])
+def test_a_bad_key_not_answered_401_fails(requirement, status, body, text):
+    assert_fails(errors.auth_rejected(refusal(status, body), requirement, "with a wrong API key"), requirement, text)
+
+
+# -- headers ------------------------------------------------------------------------------------------------
+def test_request_id():
+    assert_passes(errors.request_id(refusal(headers={"x-request-id": "req_123"})), "errors.headers.request-id")
+    assert_fails(errors.request_id(refusal()), "errors.headers.request-id", "has no x-request-id header")
+    assert_fails(errors.request_id(refusal(headers={"x-request-id": " "})), "errors.headers.request-id")
+
+
+def success(headers: dict) -> Exchange:
+    return Exchange.from_parts(body=COMPLETION, headers=headers)
+
+
+def test_openai_rate_limit_headers_pass_and_are_reported():
+    findings = errors.rate_limit_headers(success(OPENAI_HEADERS["rate_limit_headers"]))
+    assert_passes(findings, "errors.headers.rate-limit")
+    assert "x-ratelimit-remaining-requests=3499" in findings[0].message
+
+
+@pytest.mark.parametrize("headers, text", [
+    ({}, "carries no x-ratelimit-* header"),
+    ({"x-ratelimit-limit-tokens": "-1", "x-ratelimit-remaining-tokens": "-1"}, "'-1' is not a non-negative integer"),
+    ({"x-ratelimit-remaining-requests": "many"}, "'many' is not a non-negative integer"),
+    ({"x-ratelimit-reset-requests": "soon"}, "'soon' is not a duration"),
+    ({"x-ratelimit-limit-requests": "10", "x-ratelimit-remaining-requests": "11"}, "11 exceeds"),
+])
+def test_missing_or_malformed_rate_limit_headers_fail(headers, text):
+    assert_fails(errors.rate_limit_headers(success(headers)), "errors.headers.rate-limit", text)
+
+
+def test_rate_limit_headers_are_not_judged_on_a_failure():
+    findings = errors.rate_limit_headers(refusal())
+    assert [f.verdict for f in findings] == ["error"]
+
+
+@pytest.mark.parametrize("value, seconds", [("30s", 30), ("6m0s", 360), ("120ms", 0.12), ("1h2m3.5s", 3723.5),
+                                            ("0.5", 0.5), ("2", 2)])
+def test_parse_duration(value, seconds):
+    assert errors.parse_duration(value) == pytest.approx(seconds)
+
+
+@pytest.mark.parametrize("value", ["soon", "-1", "", "5 minutes", "1d"])
+def test_parse_duration_rejects(value):
+    assert errors.parse_duration(value) is None
+
+
+def too_many(headers: dict) -> Exchange:
+    return refusal(429, {"error": {"message": "Rate limit reached for requests", "type": "requests", "param": None,
+                                   "code": "rate_limit_exceeded"}}, headers=headers)
+
+
+@pytest.mark.parametrize("headers", [
+    OPENAI_HEADERS["rate_limited_429_headers"],
+    {"retry-after": "Wed, 21 Oct 2026 07:28:00 GMT"},
+    {"x-ratelimit-reset-tokens": "1m30s"},
+    {"retry-after-ms": "250"},
+])
+def test_a_429_with_a_retry_hint_passes(headers):
+    assert_passes(errors.retry_hint(too_many(headers)), "errors.rate-limit.retry-after")
+
+
+def test_a_429_without_a_usable_retry_hint_fails():
+    assert_fails(errors.retry_hint(too_many({})), "errors.rate-limit.retry-after", "without Retry-After")
+    assert_fails(errors.retry_hint(too_many({"retry-after": "later"})), "errors.rate-limit.retry-after",
+                 "unreadable retry hint retry-after: 'later'")
+
+
+def test_retry_hint_only_judges_429():
+    assert errors.retry_hint(refusal()) == []
+    assert errors.retry_hint(success({})) == []
+
+
+def test_rejection_findings_judge_status_code_and_param_together():
+    fastapi = refusal(422, error_with_param(None))
+    findings = errors.rejection_findings(fastapi, "errors.invalid.temperature", "temperature 5", ("temperature",))
+    assert_passes(findings, "errors.invalid.temperature")
+    assert_fails(findings, "errors.status.bad-request", "422")
+    assert_fails(findings, "errors.param.names-field", "null")
