@@ -1,0 +1,138 @@
+"""Faults of stored chat completions and their cursor-paginated lists: store ignored or refused, a retrieve that
+differs from the creation, update missing, filters that match too little, list envelopes without cursors, a wrong
+has_more, order ignored, invalid list parameters served, deletes answered in another shape."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from ..wire import APIError
+from . import FaultContext, fault
+
+LISTS = ("stored.list", "stored.messages")
+EMPTY_PAGE = {"object": "list", "data": [], "first_id": None, "last_id": None, "has_more": False}
+
+
+def _page_hooks(change: Callable[[dict, FaultContext], dict]) -> dict[str, Callable[[Any, FaultContext], Any]]:
+    """The same change on the completions list and on the messages list."""
+    def hook(body: Any, ctx: FaultContext) -> Any:
+        return change(dict(body), ctx) if isinstance(body, dict) and isinstance(body.get("data"), list) else body
+    return {"stored_list": hook, "stored_messages": hook}
+
+
+def _with_data(page: dict, data: list) -> dict:
+    ids = [item.get("id") for item in data if isinstance(item, dict)]
+    return {**page, "data": data, "first_id": ids[0] if ids else None, "last_id": ids[-1] if ids else None}
+
+
+def _refuse_store(body: dict, ctx: FaultContext) -> dict:
+    if ctx.endpoint == "chat.completions" and "store" in body:
+        raise APIError(400, "Unrecognized request argument supplied: store")
+    return body
+
+
+def _ignore_store(body: dict, ctx: FaultContext) -> dict:
+    return {k: v for k, v in body.items() if k != "store"} if ctx.endpoint == "chat.completions" else body
+
+
+def _no_update(body: dict, ctx: FaultContext) -> dict:
+    if ctx.endpoint == "stored.update":
+        raise APIError(405, f"Method POST is not allowed for {ctx.path}. (Allowed: GET, DELETE)", None,
+                       "method_not_allowed")
+    return body
+
+
+def _metadata_filters(ctx: FaultContext) -> dict[str, str]:
+    return {k[len("metadata["):-1]: v for k, v in ctx.query.items() if k.startswith("metadata[") and k.endswith("]")}
+
+
+def _exact_metadata(page: dict, ctx: FaultContext) -> dict:
+    filters = _metadata_filters(ctx)
+    if ctx.endpoint != "stored.list" or not filters:
+        return page
+    return _with_data(page, [c for c in page["data"] if isinstance(c, dict) and c.get("metadata") == filters])
+
+
+def _model_filter_matches_nothing(page: dict, ctx: FaultContext) -> dict:
+    return {**EMPTY_PAGE} if ctx.endpoint == "stored.list" and "model" in ctx.query else page
+
+
+def _order_ignored(page: dict, ctx: FaultContext) -> dict:
+    return _with_data(page, page["data"][::-1]) if ctx.query.get("order") == "desc" else page
+
+
+def _messages_newest_first(page: dict, ctx: FaultContext) -> dict:
+    if ctx.endpoint != "stored.messages" or "order" in ctx.query:
+        return page
+    return _with_data(page, page["data"][::-1])
+
+
+def _served_invalid_list_params(error: tuple[int, Any], ctx: FaultContext) -> tuple[int, Any]:
+    status, body = error
+    detail = body.get("error") if isinstance(body, dict) else None
+    if ctx.endpoint in LISTS and isinstance(detail, dict) and detail.get("param") in ("limit", "order"):
+        return 200, {**EMPTY_PAGE}
+    return status, body
+
+
+def _gone_as_detail(error: tuple[int, Any], ctx: FaultContext) -> tuple[int, Any]:
+    return (404, {"detail": "Not Found"}) if ctx.endpoint == "stored.retrieve" and error[0] == 404 else error
+
+
+fault("store-refused", ["stored.create.accepted"],
+      "A chat completion with store: true is refused with 400 \"Unrecognized request argument supplied: store\".",
+      request=_refuse_store)
+
+fault("store-ignored", ["stored.retrieve.same"],
+      "store: true is silently ignored: the completion is answered but never stored, so reading it is a 404.",
+      request=_ignore_store)
+
+fault("stored-retrieve-other-model", ["stored.retrieve.same"],
+      "A stored completion is read back under another model name than the creation reported (the alias).",
+      stored_retrieve=lambda body, ctx: {**body, "model": f"{body.get('model')}-latest"} if isinstance(body, dict)
+      else body)
+
+fault("stored-update-unsupported", ["stored.update.metadata"],
+      "POST /chat/completions/{id} (the metadata update) answers 405.",
+      request=_no_update)
+
+fault("metadata-filter-exact", ["stored.list.filter-metadata"],
+      "metadata[key]=value lists only completions whose whole metadata equals the filter, so completions with "
+      "more pairs are missed.",
+      **_page_hooks(_exact_metadata))
+
+fault("model-filter-matches-nothing", ["stored.list.filter-model"],
+      "model=<the model a completion reports> lists nothing (the filter is compared with another name).",
+      **_page_hooks(_model_filter_matches_nothing))
+
+fault("list-no-cursors", ["pagination.list.shape"],
+      "List pages are {\"object\": \"list\", \"data\": [...]} without first_id, last_id and has_more.",
+      **_page_hooks(lambda page, ctx: {k: v for k, v in page.items() if k in ("object", "data")}))
+
+fault("list-has-more-false", ["pagination.has-more", "pagination.walk.complete"],
+      "has_more is always false, so a client stops after the first page.",
+      **_page_hooks(lambda page, ctx: {**page, "has_more": False}))
+
+fault("list-last-id-first", ["pagination.cursor.ids"],
+      "last_id repeats the id of the page's first item.",
+      **_page_hooks(lambda page, ctx: {**page, "last_id": page.get("first_id")}))
+
+fault("list-order-ignored", ["pagination.order.desc"],
+      "order=desc is ignored: lists always come oldest first.",
+      **_page_hooks(_order_ignored))
+
+fault("list-params-unchecked", ["pagination.params.limit", "pagination.params.order"],
+      "List endpoints serve an empty page for limit=0, a limit that is not a number, or an unknown order.",
+      error=_served_invalid_list_params)
+
+fault("stored-messages-newest-first", ["stored.messages.list"],
+      "The messages of a stored completion are listed newest first by default (OpenAI: in conversation order).",
+      **_page_hooks(_messages_newest_first))
+
+fault("stored-delete-bare", ["stored.delete.response"],
+      "DELETE /chat/completions/{id} answers {\"deleted\": true} without object and id.",
+      stored_delete=lambda body, ctx: {"deleted": True})
+
+fault("stored-gone-detail", ["stored.delete.gone"],
+      "Reading a deleted or unknown completion answers 404 with FastAPI's {\"detail\": \"Not Found\"}.",
+      error=_gone_as_detail)
