@@ -247,7 +247,7 @@ def test_record_refuses_to_overwrite_unless_told_and_then_keeps_other_files(tmp_
     _json_server(recorder, [{}]).get("/models")
     recorder.close()
     assert sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()) == [
-        "expected.json", "profile.toml", "test_demo/test_new.yaml"]
+        "expected.json", "options.json", "profile.toml", "test_demo/test_new.yaml"]
 
 
 def test_replay_without_a_recording_is_a_usage_error(tmp_path):
@@ -306,3 +306,14 @@ def test_cassettes_are_standard_vcr_cassettes(tmp_path, monkeypatch):
     response = cassette.play_response(Request("POST", BASE + "/chat/completions", json.dumps(CHAT), {}))
     assert response["status"]["code"] == 200
     assert response["body"]["string"] == b"".join(TRICKY_CHUNKS)
+
+
+def test_replay_reuses_the_recorded_seed_unless_told_otherwise(tmp_path, monkeypatch):
+    _as_test(monkeypatch)
+    folder = tmp_path / "rec"
+    recorder = open_store({"record": str(folder), "seed": "7", "examples": "3"}, Target(base_url=BASE))
+    recorder.close()
+    for asked, used in (({}, "7"), ({"seed": "9"}, "9")):
+        values = {"replay": str(folder), **asked}
+        open_store(values, Target(base_url="")).close()
+        assert (values["seed"], values["examples"]) == (used, "3")

@@ -25,8 +25,8 @@ def open_store(values: dict[str, Any], target: Target) -> Any:
     from .store import Player, Recorder
 
     if values.get("replay"):
-        return Player(Path(values["replay"]))
-    return Recorder(Path(values["record"]), target, overwrite=bool(values.get("overwrite")))
+        return Player(Path(values["replay"]), options=values)
+    return Recorder(Path(values["record"]), target, overwrite=bool(values.get("overwrite")), options=values)
 
 
 def default_recording() -> Path:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import json
 import socket
 from pathlib import Path
 from typing import Any, Callable
@@ -19,6 +20,9 @@ from .naming import cassette_name, current_test
 from .profile import PROFILE, read_target, write_profile
 from .scrubbing import run_secrets
 
+OPTIONS = "options.json"  # run options that decide which requests are sent
+REPLAYED_OPTIONS = ("seed", "examples")
+
 
 def existing_recording(folder: Path) -> bool:
     return (folder / PROFILE).exists() or any(cassette.is_cassette(p) for p in folder.rglob("*.yaml"))
@@ -29,7 +33,7 @@ class Recorder:
 
     replaying = False
 
-    def __init__(self, folder: Path, target: Target, overwrite: bool) -> None:
+    def __init__(self, folder: Path, target: Target, overwrite: bool, options: dict[str, Any] | None = None) -> None:
         if folder.exists() and not folder.is_dir():
             raise UsageError(f"--record {folder}: not a directory")
         if folder.exists() and existing_recording(folder) and not overwrite:
@@ -37,6 +41,7 @@ class Recorder:
         self.folder = folder
         self.target = target
         self.secrets = run_secrets(target)
+        self.options = {name: (options or {}).get(name) for name in REPLAYED_OPTIONS}
         self.cassettes: dict[str, list[tuple[Any, dict[str, Any]]]] = {}
 
     def replay(self, method: str, path: str, request_json: Any, content: bytes | None) -> Exchange:
@@ -56,6 +61,8 @@ class Recorder:
         for name, interactions in sorted(self.cassettes.items()):
             cassette.save(self.folder / name, interactions)
         write_profile(self.folder, self.target, self.secrets)
+        options = {name: value for name, value in self.options.items() if value not in (None, "")}
+        (self.folder / OPTIONS).write_text(json.dumps(options, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 
 
 class _Tape:
@@ -81,15 +88,26 @@ class Player:
 
     replaying = True
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, options: dict[str, Any] | None = None) -> None:
         if not (folder / PROFILE).is_file():
             raise UsageError(f"--replay {folder}: no recording there ({PROFILE} is missing); "
                              f"record one with: oaic run --target FILE --record {folder}")
         self.folder = folder
         self.target = read_target(folder)
+        if options is not None:
+            self._reuse_recorded_options(options)
         self.tapes: dict[str, _Tape] = {}
         self._all_loaded = False
         self._unblock = block_network()
+
+    def _reuse_recorded_options(self, options: dict[str, Any]) -> None:
+        """The property phase generates its requests from --seed and --examples: unless the replay asks for other
+        values, use the recorded ones, so the same requests are generated and found."""
+        path = self.folder / OPTIONS
+        recorded = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+        for name in REPLAYED_OPTIONS:
+            if options.get(name) in (None, "") and recorded.get(name) not in (None, ""):
+                options[name] = recorded[name]
 
     def record(self, exchange: Exchange, content: bytes | None) -> None:
         """Nothing is recorded while replaying."""

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Re-record the bundled recordings in cassettes/ against the real servers they come from, then refresh the
+# verdicts each replay is expected to give (cassettes/<name>/expected.json). Run it whenever scenarios change.
+#
+#   scripts/record_bundled.sh [NAME...]      NAME: a folder below cassettes/ (default: all of them)
+#
+# Needs the servers' start script: OAIC_SERVERS (default ../shared/servers next to this repository) must hold
+# start.sh, and each server must be installed (see that folder's README). Every server is started on a free
+# port of 127.0.0.1 and stopped afterwards. docs/recordings.md describes each recording.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+SERVERS="${OAIC_SERVERS:-$ROOT/../shared/servers}"
+PYTHON="${PYTHON:-python3}"
+OAIC="${OAIC:-oaic}"
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
+
+# folder | server | what the target claims (oaic run flags; the base URL is added)
+RECORDINGS=(
+  "llamacpp-0.3.36|llamacpp|--model gemma-3-270m --tools-model gemma-3-270m-fc --embedding-model gemma-3-270m-embed --completions-model gemma-3-270m --capabilities models,chat,streaming,stop,logprobs,json_object,determinism,tools,embeddings,completions --timeout 120 --total-timeout 300"
+  "litellm-1.106.2|litellm|--api-key-env LITELLM_MASTER_KEY --model mock-gpt --tools-model mock-tools --embedding-model mock-embed --completions-model mock-gpt --responses-model mock-gpt --capabilities models,chat,streaming,stream_usage,tools,embeddings,completions,responses,auth"
+  "transformers-5.23.0|transformers|--model gemma-3-270m-hf --completions-model gemma-3-270m-hf --responses-model gemma-3-270m-hf --capabilities chat,streaming,completions,responses,responses_streaming --timeout 120 --total-timeout 300"
+  "infinity-0.0.78|infinity|--embedding-model all-MiniLM-L6-v2 --capabilities models,embeddings,embeddings_base64,embeddings_dimensions"
+  "stubllm-0.1.5|stubllm|--model gpt-4o-mini --tools-model gpt-4o-mini --embedding-model text-embedding-3-small --capabilities models,chat,streaming,tools,embeddings"
+)
+
+free_port() { "$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+wait_listening() {  # port, pid: up to 3 minutes (infinity and transformers load a model first)
+  for _ in $(seq 1 360); do
+    kill -0 "$2" 2>/dev/null || return 1
+    "$PYTHON" -c "import socket,sys; socket.create_connection(('127.0.0.1', $1), 1)" 2>/dev/null && return 0
+    sleep 0.5
+  done
+  return 1
+}
+
+record() {  # folder, server, flags
+  local folder="$1" server="$2" flags="$3" port pid status=0
+  port="$(free_port)"
+  export LITELLM_MASTER_KEY="sk-$("$PYTHON" -c 'import secrets; print(secrets.token_hex(16))')"  # never stored
+  echo "== $folder: starting $server on port $port"
+  "$SERVERS/start.sh" "$server" "$port" > "$WORK/$server.log" 2>&1 &
+  pid=$!
+  if ! wait_listening "$port" "$pid"; then
+    echo "$folder: $server did not start; its log:" >&2
+    tail -20 "$WORK/$server.log" >&2
+    kill "$pid" 2>/dev/null || true
+    return 1
+  fi
+  # shellcheck disable=SC2086  # the flags are words
+  OAIC_NAME="$folder" "$OAIC" run --base-url "http://127.0.0.1:$port/v1" $flags \
+    --record "$ROOT/cassettes/$folder" --overwrite --report-dir "$WORK/reports-$folder" || status=$?
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  if [ "$status" -gt 1 ]; then  # 0 conformant, 1 not conformant: both are recordings; 2 is a usage error
+    echo "$folder: oaic run failed with exit code $status" >&2
+    return 1
+  fi
+}
+
+chosen=("$@")
+for entry in "${RECORDINGS[@]}"; do
+  IFS='|' read -r folder server flags <<< "$entry"
+  if [ "${#chosen[@]}" -eq 0 ] || [[ " ${chosen[*]} " == *" $folder "* ]]; then
+    record "$folder" "$server" "$flags"
+  fi
+done
+
+echo "== refreshing the expected verdicts of every bundled recording"
+cd "$ROOT"
+OAIC_UPDATE_EXPECTED=1 "$PYTHON" -m pytest tests/test_bundled_recordings.py -q -p no:cacheprovider
