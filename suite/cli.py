@@ -67,6 +67,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--api-key-env", metavar="NAME", help="require the key held in this environment variable")
     serve.add_argument("--fault", action="append", metavar="NAME", help="inject a named fault (repeatable)")
     serve.add_argument("--list-faults", action="store_true", help="list the fault catalogue and exit")
+
+    from .official import commands as spec_commands
+
+    spec_commands.add_parser(commands)
     return parser
 
 
@@ -78,7 +82,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.print_help()
             return EXIT_USAGE
         handler = {"run": cmd_run, "requirements": cmd_requirements, "capabilities": cmd_capabilities,
-                   "serve": cmd_serve, "report": cmd_report}[args.command]
+                   "serve": cmd_serve, "report": cmd_report, "spec": cmd_spec}[args.command]
         return handler(args)
     except UsageError as exc:
         print(f"oaic: error: {exc}", file=sys.stderr)
@@ -158,6 +162,12 @@ def cmd_report(args: argparse.Namespace) -> int:
         raise UsageError(f"{args.files[0]}: {exc}") from None
     sys.stdout.write(terminal.render(results, verbose=args.verbose))
     return results.exit_code()
+
+
+def cmd_spec(args: argparse.Namespace) -> int:
+    from .official import commands as spec_commands
+
+    return spec_commands.run(args)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

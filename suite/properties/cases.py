@@ -1,0 +1,40 @@
+"""What the property phase sends and what came back, as plain data the checks can judge."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..exchange import Exchange
+from ..findings import short
+
+POSITIVE = "positive"
+NEGATIVE = "negative"
+
+
+@dataclass(frozen=True)
+class PlannedRequest:
+    operation_id: str
+    mode: str  # positive | negative
+    method: str
+    path: str  # path parameters filled in, no query string
+    query: dict[str, Any] = field(default_factory=dict)
+    body: Any = None  # JSON body
+    raw_body: bytes | None = None  # a body that is not JSON (negative mode)
+    note: str = ""  # what this case is, e.g. "missing required 'messages'" or why it is invalid
+    expect_success: bool = False  # positive mode: a conformant server answers 2xx
+
+    @property
+    def streamed(self) -> bool:
+        return isinstance(self.body, dict) and self.body.get("stream") is True
+
+    def describe(self) -> str:
+        sent = short(self.raw_body, 120) if self.raw_body is not None else short(self.body, 160)
+        query = f" query {short(self.query, 80)}" if self.query else ""
+        return f"{self.method} {self.path}{query} ({self.note}) body {sent}"
+
+
+@dataclass
+class PropertyExample:
+    request: PlannedRequest
+    exchange: Exchange

@@ -1,0 +1,76 @@
+"""One operation of the property phase: plan the requests, send them through the run's transport (so budgets,
+recording and replay apply), and judge the answers."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from ..checks.properties import judge_negative, judge_positive
+from ..errors import BudgetExhausted, UsageError
+from ..exchange import Exchange
+from ..findings import Finding
+from ..profile import Document, profile
+from ..target import Target
+from ..transport import NotRecorded, Transport
+from .cases import POSITIVE, PlannedRequest, PropertyExample
+from .generation import plan_requests
+from .operations import PLANS
+
+DEFAULT_EXAMPLES = 5
+DEFAULT_SEED = 20240611
+
+
+def settings_from(values: dict[str, Any]) -> tuple[int, int]:
+    """(examples per operation, seed) from the run options, with their defaults."""
+    examples = _integer(values.get("examples"), DEFAULT_EXAMPLES, "--examples", minimum=1)
+    seed = _integer(values.get("seed"), DEFAULT_SEED, "--seed", minimum=0)
+    return examples, seed
+
+
+def _integer(value: Any, default: int, flag: str, minimum: int) -> int:
+    if value in (None, ""):
+        return default
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise UsageError(f"{flag} must be an integer, got {value!r}") from None
+    if number < minimum:
+        raise UsageError(f"{flag} must be at least {minimum}, got {value!r}")
+    return number
+
+
+@lru_cache(maxsize=4)
+def source_document(spec: str | None) -> Document:
+    """The document requests are generated from and answers are judged by: the profile, or with --spec
+    OpenAI's official document, normalized (see suite/official)."""
+    if not spec:
+        return profile()
+    from ..official import load_official
+
+    return load_official(spec)
+
+
+def send(api: Transport, request: PlannedRequest) -> Exchange:
+    if request.raw_body is not None:
+        return api.request(request.method, request.path, params=request.query or None, content=request.raw_body)
+    return api.request(request.method, request.path, json=request.body, params=request.query or None)
+
+
+def run_operation(api: Transport, target: Target, values: dict[str, Any], operation_id: str,
+                  mode: str) -> tuple[list[Finding], BaseException | None]:
+    """The findings for one operation in one mode, and what stopped the run early (budget, missing recording)."""
+    examples, seed = settings_from(values)
+    document = source_document(values.get("spec") or None)
+    operation = document.operation(operation_id)
+    requests = plan_requests(PLANS[operation_id], operation, target, mode, examples, seed)
+    answered: list[PropertyExample] = []
+    stopped: BaseException | None = None
+    for request in requests:
+        try:
+            answered.append(PropertyExample(request, send(api, request)))
+        except (BudgetExhausted, NotRecorded) as exc:
+            stopped = exc
+            break
+    judge = judge_positive if mode == POSITIVE else judge_negative
+    return (judge(answered, operation) if answered else []), stopped
