@@ -112,8 +112,8 @@ def test_every_scenario_covers_catalogued_requirements():
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
-                covers = [d for d in node.decorator_list
-                          if isinstance(d, ast.Call) and getattr(d.func, "attr", "") == "covers"]
+                covers = [c for d in node.decorator_list for c in ast.walk(d)  # also pytest.param(marks=covers(...))
+                          if isinstance(c, ast.Call) and getattr(c.func, "attr", "") == "covers"]
                 module_covers = "pytestmark" in path.read_text() and "covers" in path.read_text().split(
                     "pytestmark", 1)[1].split("\n", 1)[0]
                 assert covers or module_covers, f"{path.name}::{node.name} has no @pytest.mark.covers"
