@@ -90,6 +90,7 @@ def test_duplicate_indexes_with_n_2():
     assert_fails(chat.completion_shape(answer(two), n=2), "chat.response.choices", "each of 0..1 once")
     fixed = changed(two, "choices/1/index", 1)
     assert_passes(chat.completion_shape(answer(fixed), n=2), "chat.response.choices")
+    assert_fails(chat.completion_shape(answer(fixed)), "chat.response.choices", "2 choices for a request of one")
 
 
 def test_refusal_with_null_content_is_fine():

@@ -223,19 +223,6 @@ def test_stream_logprobs():
     assert_fails(chat_stream.logprobs(of(with_stream_logprobs(2, 0.5)), 2), req, "never above 0")
 
 
-def test_error_before_stream():
-    error = {"error": {"message": "Invalid type for 'messages'", "type": "invalid_request_error",
-                       "param": "messages", "code": None}}
-    what = "messages is a string"
-    assert_passes(chat_stream.error_before_stream(Exchange.from_parts(status=400, body=error), what),
-                  "chat.stream.error-before-stream")
-    assert_fails(chat_stream.error_before_stream(stream(OPENAI_SSE), what), "chat.stream.error-before-stream",
-                 "was answered HTTP 200")
-    as_stream = stream(sse_body(error), status=400)
-    assert_fails(chat_stream.error_before_stream(as_stream, what), "chat.stream.error-before-stream",
-                 "got HTTP 400 as an event stream")
-
-
 def test_options_require_stream():
     error = {"error": {"message": "The 'stream_options' parameter is only allowed when 'stream' is enabled.",
                        "type": "invalid_request_error", "param": "stream_options", "code": None}}

@@ -144,7 +144,8 @@ def report(requirement: str, problems: list[str], prefix: str = "", **evidence: 
 @check("chat.response.object", "chat.response.identity", "chat.response.choices", "chat.response.role",
        "chat.response.content", "chat.response.finish-reason")
 def completion_shape(ex: Exchange, n: int = 1) -> Iterable[Finding]:
-    """The shape of a 200 answer; other answers are judged by the check of the request that got them."""
+    """The shape of a 200 answer to a request for ``n`` choices; other answers are judged by the check of the
+    request that got them."""
     body = success_body(ex)
     if body is None:
         return
@@ -152,8 +153,7 @@ def completion_shape(ex: Exchange, n: int = 1) -> Iterable[Finding]:
                  f'object is {short(body.get("object"), 80) if "object" in body else "missing"}, '
                  f'expected "{COMPLETION_OBJECT}"', pointer="/object")
     yield report("chat.response.identity", identity_problems(body))
-    yield report("chat.response.choices", index_problems(body.get("choices"), n), f"requested n={n}: ",
-                 pointer="/choices")
+    yield report("chat.response.choices", index_problems(body.get("choices"), n), pointer="/choices")
     roles, contents, reasons = [], [], []
     for pos, choice in choices_of(body):
         message = choice.get("message")
@@ -194,6 +194,8 @@ def identity_problems(body: dict) -> list[str]:
 
 
 def index_problems(choices: Any, n: int) -> list[str]:
+    """Choices are indexed 0..len-1, each once. How many there are is judged here only for n=1, since a wrong
+    count for n > 1 is chat.params.n's finding."""
     if not isinstance(choices, list) or not choices:
         got = short(choices, 80) if choices is not None else "missing"
         return [f"choices is {got}, expected a list of {n}"]
@@ -205,10 +207,10 @@ def index_problems(choices: Any, n: int) -> list[str]:
             problems.append(f"/choices/{pos}/index is {short(index, 60)}, expected an integer")
         else:
             indexes.append(index)
-    if len(choices) != n:
-        problems.append(f"{len(choices)} choices, expected {n}")
-    if not problems and sorted(indexes) != list(range(n)):
-        problems.append(f"indexes are {indexes}, expected each of 0..{n - 1} once")
+    if n == 1 and len(choices) != 1:
+        problems.append(f"{len(choices)} choices for a request of one, expected 1")
+    if not problems and sorted(indexes) != list(range(len(choices))):
+        problems.append(f"indexes are {indexes}, expected each of 0..{len(choices) - 1} once")
     return problems
 
 

@@ -350,24 +350,7 @@ def logprobs(ex: Exchange, k: int) -> Iterable[Finding]:
     yield report(req, problems, f"logprobs true, top_logprobs {k}: ")
 
 
-# -- requests that must not stream ---------------------------------------------------------------------------
-@check("chat.stream.error-before-stream")
-def error_before_stream(ex: Exchange, what: str) -> Iterable[Finding]:
-    """``what`` names the flaw of the invalid streamed request."""
-    req = "chat.stream.error-before-stream"
-    if ex.status is None:
-        yield from no_response(ex, (req,))
-        return
-    if ex.ok:
-        yield failed(req, f"an invalid streamed request ({what}) was answered {ex.describe()}; expected a "
-                          f"4xx JSON error before any event", status=ex.status)
-        return
-    form = "an event stream" if ex.is_stream else f"content type {ex.headers.get('content-type', '(none)')!r}"
-    yield expect(req, not ex.is_stream and ex.content_type == "application/json",
-                 f"an invalid streamed request ({what}) got HTTP {ex.status} as {form}; expected a JSON "
-                 f"error body (application/json)", status=ex.status, body=short(ex.body, 200))
-
-
+# -- stream options and determinism ---------------------------------------------------------------------------
 @check("chat.stream.options-require-stream")
 def options_require_stream(ex: Exchange) -> Iterable[Finding]:
     req = "chat.stream.options-require-stream"

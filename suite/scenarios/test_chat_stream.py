@@ -1,8 +1,8 @@
-"""Chat completions, streamed: the SSE wire, chunk invariants, usage, n, logprobs, errors before the stream,
-and the stream agreeing with the non-streamed answer.
+"""Chat completions, streamed: the SSE wire, chunk invariants, usage, n, logprobs, and the stream agreeing
+with the non-streamed answer. (An invalid streamed request is errors.stream.before-events, in test_errors.py.)
 
 Every successful stream is judged on all the invariants of a chat stream, and its timing goes to the report's
-metrics (time to the first chunk, gaps between chunks). At most 8 requests.
+metrics (time to the first chunk, gaps between chunks). At most 7 requests.
 """
 
 from __future__ import annotations
@@ -74,14 +74,6 @@ def test_stream_logprobs(api, target, verdicts):
     ex = stream(api, target, logprobs=True, top_logprobs=2, max_tokens=3)
     judge(verdicts, ex)
     verdicts.extend(chat_stream.logprobs(ex, 2))
-
-
-@pytest.mark.covers("chat.stream.error-before-stream", "errors.body.shape")
-def test_invalid_stream_request(api, target, verdicts):
-    ex = api.post("/chat/completions", json={"model": target.model("chat"), "messages": "Say hello.",
-                                             "max_tokens": 8, "stream": True})
-    verdicts.extend(chat_stream.error_before_stream(ex, "messages is a string, not a list"))
-    verdicts.extend(common.error_body(ex))
 
 
 @pytest.mark.needs("determinism")
