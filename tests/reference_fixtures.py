@@ -7,7 +7,7 @@ import io
 import os
 from typing import Iterable, Iterator
 
-from suite.reference.server import running
+from suite.reference.server import ReferenceServer
 from suite.results import Results
 from suite.runner import run_suite
 
@@ -15,12 +15,18 @@ API_KEY = "sk-oaic-reference-self-test-key"
 KEY_ENV = "OAIC_REFERENCE_SELF_TEST_KEY"
 MODELS = {"model": "ref-chat", "tools_model": "ref-tools", "embedding_model": "ref-embed",
           "completions_model": "ref-instruct", "responses_model": "ref-responses"}
+# pytest's unraisable-exception plugin runs a full garbage collection at the end of every in-process run: a
+# noticeable share of a short run, and the suite has no use for it.
+FAST_PYTEST = "-p no:unraisableexception"
+
+# Filled by tests/test_mutation.py, printed by the terminal summary in tests/conftest.py.
+MUTATION_SCORE: dict[str, set[str]] = {"tried": set(), "caught": set()}
 
 
 def suite_values(base_url: str, report_dir: str, only: Iterable[str] = (), timeout: float = 1.0) -> dict:
     """``oaic run`` options: every capability claimed, every model area on a reference model."""
     return {**MODELS, "base_url": base_url, "api_key_env": KEY_ENV, "capabilities": "all", "timeout": str(timeout),
-            "total_timeout": "20", "report_dir": report_dir, "only": list(only) or None}
+            "total_timeout": "20", "report_dir": report_dir, "only": list(only) or None, "pytest_args": FAST_PYTEST}
 
 
 @contextlib.contextmanager
@@ -36,12 +42,18 @@ def _key_in_env() -> Iterator[None]:
             os.environ[KEY_ENV] = previous
 
 
-def run_against_reference(report_dir: str, faults: Iterable[str] = (), only: Iterable[str] = (),
-                          timeout: float = 1.0) -> tuple[int, Results]:
-    """Serve a fresh provider with ``faults`` and run the suite against it; (exit code, results).
+def reference_server() -> ReferenceServer:
+    """A provider that requires API_KEY (so the auth requirements are judged); start it with ``with``."""
+    return ReferenceServer(api_key=API_KEY)
+
+
+def run_against_reference(server: ReferenceServer, report_dir: str, faults: Iterable[str] = (),
+                          only: Iterable[str] = (), timeout: float = 1.0) -> tuple[int, Results]:
+    """Put a fresh provider with ``faults`` behind ``server`` and run the suite against it; (exit code, results).
     The suite's terminal report is swallowed: the caller asserts on the results."""
-    with running(faults, api_key=API_KEY) as base_url, _key_in_env(), contextlib.redirect_stdout(io.StringIO()):
-        outcome = run_suite(suite_values(base_url, report_dir, only, timeout))
+    server.reset(faults, api_key=API_KEY)
+    with _key_in_env(), contextlib.redirect_stdout(io.StringIO()):
+        outcome = run_suite(suite_values(server.base_url, report_dir, only, timeout))
     assert outcome.results is not None, f"the suite produced no results (exit {outcome.exit_code})"
     return outcome.exit_code, outcome.results
 
@@ -51,5 +63,25 @@ def verdicts(results: Results) -> dict[str, tuple[str, str]]:
     return {r.requirement.id: (r.verdict, r.message) for r in results.by_requirement()}
 
 
-# Filled by tests/test_mutation.py, printed by the terminal summary in tests/conftest.py.
-MUTATION_SCORE: dict[str, set[str]] = {"tried": set(), "caught": set()}
+# -- many fault runs at once: one worker process per core, each with its own server -------------------------------
+_worker_server: ReferenceServer | None = None
+
+
+def _run_one_fault(job: tuple[str, tuple[str, ...], str]) -> tuple[str, dict[str, tuple[str, str]]]:
+    global _worker_server
+    name, only, report_dir = job
+    if _worker_server is None:
+        _worker_server = reference_server().start()  # lives as long as the worker process
+    _, results = run_against_reference(_worker_server, report_dir, [name], only)
+    return name, verdicts(results)
+
+
+def run_faults(jobs: list[tuple[str, tuple[str, ...], str]]) -> dict[str, dict[str, tuple[str, str]]]:
+    """(fault name, --only globs, report dir) per job -> the verdicts of the suite against that fault.
+    Runs are independent, so they are spread over worker processes (spawned: the caller has threads)."""
+    import concurrent.futures
+    import multiprocessing
+
+    workers = max(1, min(len(jobs), os.cpu_count() or 1, 4))
+    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return dict(pool.map(_run_one_fault, jobs))

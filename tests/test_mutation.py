@@ -9,13 +9,14 @@ import pytest
 from suite.catalogue import load
 from suite.findings import FAIL, PASS, SKIP, WARN
 from suite.reference.faults import load_all
-from tests.reference_fixtures import MUTATION_SCORE, run_against_reference, verdicts
+from tests.reference_fixtures import MUTATION_SCORE, reference_server, run_against_reference, run_faults, verdicts
 
 PUBLIC_FAULTS = sorted((f for f in load_all().values() if f.public), key=lambda f: f.name)
 
 
 def test_clean_provider_passes_everything(tmp_path):
-    code, results = run_against_reference(str(tmp_path), timeout=2.0)
+    with reference_server() as server:
+        code, results = run_against_reference(server, str(tmp_path), timeout=2.0)
     bad = {rid: verdict for rid, verdict in verdicts(results).items() if verdict[0] not in (PASS, SKIP)}
     assert not bad, f"the clean reference provider is reported non-conformant: {bad}"
     assert code == 0
@@ -31,13 +32,19 @@ def test_fault_catalogue_names_real_requirements():
             assert catalogue.matching(pattern), f"fault {entry.name}: exercised_by {pattern!r} matches nothing"
 
 
+@pytest.fixture(scope="module")
+def fault_runs(tmp_path_factory) -> dict:
+    """The suite once against each public fault, only for the requirements the fault names (and the scenarios
+    that provoke it), all runs at once."""
+    root = tmp_path_factory.mktemp("mutation")
+    return run_faults([(f.name, (*f.requirements, *f.exercised_by), str(root / f.name)) for f in PUBLIC_FAULTS])
+
+
 @pytest.mark.parametrize("fault", PUBLIC_FAULTS, ids=lambda f: f.name)
-def test_fault_is_caught(fault, tmp_path):
+def test_fault_is_caught(fault, fault_runs):
     MUTATION_SCORE["tried"].add(fault.name)
     catalogue = load()
-    _, results = run_against_reference(str(tmp_path), [fault.name],
-                                       only=[*fault.requirements, *fault.exercised_by])
-    got = verdicts(results)
+    got = fault_runs[fault.name]
     missed = []
     for requirement in fault.requirements:
         expected = FAIL if catalogue.get(requirement).level == "MUST" else WARN

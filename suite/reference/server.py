@@ -91,40 +91,53 @@ def serve(host: str = "127.0.0.1", port: int = 8080, api_key_env: str | None = N
     return 0
 
 
-class _ThreadServer:
-    def __init__(self, app, sock: socket.socket) -> None:
+class ReferenceServer:
+    """The provider served by uvicorn in a background thread on a free port. ``reset()`` puts a fresh provider
+    (other faults, empty storage) behind the same port, so a series of runs pays for one server start."""
+
+    def __init__(self, faults: Iterable[str] = (), api_key: str | None = None, host: str = "127.0.0.1") -> None:
         import uvicorn
 
-        config = uvicorn.Config(app, log_level="error", access_log=False, lifespan="off",
-                                timeout_graceful_shutdown=1, **_uvicorn_options())
+        self.reset(faults, api_key)
+        self.sock = _bind(host, 0)
+        self.base_url = f"http://{host}:{self.sock.getsockname()[1]}/v1"
+        config = uvicorn.Config(self._forward, interface="asgi3", log_level="error", access_log=False,
+                                lifespan="off", timeout_graceful_shutdown=1, **_uvicorn_options())
         self.server = uvicorn.Server(config)
-        self.sock = sock
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [sock]}, daemon=True,
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True,
                                        name="oaic-reference")
 
-    def start(self) -> None:
+    def reset(self, faults: Iterable[str] = (), api_key: str | None = None) -> None:
+        from .app import create_app
+
+        self.app = create_app(list(faults), api_key)
+
+    async def _forward(self, scope, receive, send) -> None:
+        await self.app(scope, receive, send)
+
+    def start(self) -> "ReferenceServer":
         self.thread.start()
         deadline = time.monotonic() + 10
         while not self.server.started:
             if not self.thread.is_alive() or time.monotonic() > deadline:
                 raise RuntimeError("the reference provider did not start")
             time.sleep(0.005)
+        return self
 
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=5)
         self.sock.close()
 
+    def __enter__(self) -> "ReferenceServer":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
 
 @contextlib.contextmanager
 def running(faults: Iterable[str] = (), api_key: str | None = None, host: str = "127.0.0.1") -> Iterator[str]:
     """Serve a fresh provider in a background thread on a free port; yields its base URL (``.../v1``)."""
-    from .app import create_app
-
-    app = create_app(list(faults), api_key)
-    server = _ThreadServer(app, _bind(host, 0))
-    server.start()
-    try:
-        yield f"http://{host}:{server.sock.getsockname()[1]}/v1"
-    finally:
-        server.stop()
+    with ReferenceServer(faults, api_key, host) as server:
+        yield server.base_url

@@ -53,12 +53,12 @@ def _retype(value: str):
 
 fault("stream-stall", ["transport.response.timely"],
       "Streams stop half-way and keep the connection open, sending neither a finish_reason nor [DONE].",
-      exercised_by=["chat.stream.done-sentinel"],
+      exercised_by=["chat.stream.usage-final"],
       sse_bytes=lambda pieces, ctx: _midway(pieces, Stall(STALL_SECONDS)))
 
 fault("stream-close", ["transport.response.complete"],
       "Streams are cut off half-way: the server closes the connection without finishing the response.",
-      exercised_by=["chat.stream.done-sentinel"],
+      exercised_by=["chat.stream.usage-final"],
       sse_bytes=lambda pieces, ctx: _midway(pieces, Close()))
 
 fault("stream-invalid-json", ["chat.stream.data-json"],
