@@ -90,6 +90,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("oaic: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `oaic requirements | head`: the reader left; that is not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 def cmd_requirements(args: argparse.Namespace) -> int:
