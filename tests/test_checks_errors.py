@@ -54,6 +54,23 @@ def test_an_invalid_request_answered_as_a_stream_says_so():
     assert "SSE events" in finding.message
 
 
+def test_a_dropped_connection_for_an_invalid_request_fails():
+    dropped = Exchange(method="POST", path="/chat/completions", error="connection closed after 0 bytes: reset",
+                       error_kind="closed")
+    assert_fails(errors.rejected(dropped, "errors.invalid.role", "role wizard"), "errors.invalid.role",
+                 "role wizard got no answer: connection closed")
+    assert_fails(errors.rejected_before_stream(dropped, "no messages"), "errors.stream.before-events",
+                 "got no answer")
+
+
+def test_a_rate_limited_request_is_not_judged_for_how_it_is_handled():
+    limited = too_many(OPENAI_HEADERS["rate_limited_429_headers"])
+    for findings in (errors.rejected(limited, "errors.invalid.n", "n 0"), errors.rejected_before_stream(limited, "x"),
+                     errors.auth_rejected(limited, "errors.auth.wrong-key", "x"), errors.unknown_route(limited)):
+        assert [f.verdict for f in findings] == ["error"] and "rate limited" in findings[0].message
+    assert errors.bad_request(limited, "n 0") == [] and errors.param_names_field(limited, ("n",), "n 0") == []
+
+
 def test_no_response_is_not_judged():
     findings = errors.rejected(Exchange(method="POST", path="/chat/completions", error="refused", error_kind="connect"),
                                "errors.invalid.n", "n 0")

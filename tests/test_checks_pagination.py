@@ -181,3 +181,9 @@ def test_a_server_error_for_an_invalid_parameter_fails():
     ex = Exchange.from_parts(method="GET", path="/chat/completions?limit=ten", status=500,
                              headers={"content-type": "text/plain"}, body="Internal Server Error")
     assert_fails(pagination.rejected_param(ex, "limit", "ten"), "pagination.params.limit", "never a 5xx")
+
+
+def test_a_rate_limited_list_request_is_not_judged():
+    ex = Exchange.from_parts(method="GET", path="/chat/completions?limit=0", status=429, body=ERROR,
+                             headers={"retry-after": "1"})
+    assert [f.verdict for f in pagination.rejected_param(ex, "limit", 0)] == ["error"]

@@ -29,11 +29,29 @@ def _is_client_error(ex: Exchange) -> bool:
     return ex.status is not None and 400 <= ex.status < 500
 
 
+def unjudgeable(ex: Exchange, requirements: Sequence[str]) -> list[Finding]:
+    """``error`` findings when the exchange cannot show how the request is handled: no response arrived, or it
+    was rate limited (a 429 says nothing about the request itself). Empty otherwise."""
+    if ex.status == 429:
+        return [errored(r, f"not judged: {ex.method} {ex.path} was rate limited (HTTP 429 after {ex.retries} "
+                           f"retries)", status=429) for r in requirements]
+    return no_response(ex, requirements)
+
+
+def _dropped(ex: Exchange) -> bool:
+    """The server closed the connection instead of answering (on a fresh connection: it gave up on this request)."""
+    return ex.status is None and ex.error_kind == "closed"
+
+
 @check(*INVALID_REQUIREMENTS)
 def rejected(ex: Exchange, requirement: str, what: str) -> Iterable[Finding]:
     """An invalid request (``what`` describes it) is refused with a 4xx: not served, and not a server failure."""
-    if ex.status is None:
-        yield from no_response(ex, (requirement,))
+    if _dropped(ex):
+        yield failed(requirement, f"{what} got no answer: {ex.error}; expected a 4xx error")
+        return
+    unjudged = unjudgeable(ex, (requirement,))
+    if unjudged:
+        yield from unjudged
         return
     if _is_client_error(ex):
         yield passed(requirement)
@@ -48,7 +66,7 @@ def rejected(ex: Exchange, requirement: str, what: str) -> Iterable[Finding]:
 @check("errors.status.bad-request")
 def bad_request(ex: Exchange, what: str) -> Iterable[Finding]:
     """A refused invalid request uses 400 like OpenAI (judged only when it was refused with some 4xx)."""
-    if not _is_client_error(ex):
+    if not _is_client_error(ex) or ex.status == 429:
         return
     yield expect("errors.status.bad-request", ex.status == 400,
                  f"{what} was refused with HTTP {ex.status}; OpenAI answers 400 (SDKs raise BadRequestError for "
@@ -65,7 +83,7 @@ def param_names_field(ex: Exchange, fields: Sequence[str], what: str) -> Iterabl
     """The error of a refused parameter names it in error.param (any of ``fields`` counts as naming it).
 
     Judged only on a 4xx with an ``error`` object; a body in another shape is errors.body.shape's finding."""
-    body = ex.json() if _is_client_error(ex) else None
+    body = ex.json() if _is_client_error(ex) and ex.status != 429 else None
     error = body.get("error") if isinstance(body, dict) else None
     if not isinstance(error, dict):
         return
@@ -81,8 +99,12 @@ def rejected_before_stream(ex: Exchange, what: str) -> Iterable[Finding]:
     """An invalid request with stream true gets an HTTP 4xx JSON error, not an event stream (even one that carries
     an error event) and not a 200."""
     req = "errors.stream.before-events"
-    if ex.status is None:
-        yield from no_response(ex, (req,))
+    if _dropped(ex):
+        yield failed(req, f"{what} got no answer: {ex.error}; expected an HTTP 4xx JSON error")
+        return
+    unjudged = unjudgeable(ex, (req,))
+    if unjudged:
+        yield from unjudged
         return
     if ex.is_stream or ex.content_type == "text/event-stream":
         first = next((e.data for e in ex.data_events()), None)
@@ -97,8 +119,9 @@ def rejected_before_stream(ex: Exchange, what: str) -> Iterable[Finding]:
 @check("errors.status.unknown-route")
 def unknown_route(ex: Exchange) -> Iterable[Finding]:
     req = "errors.status.unknown-route"
-    if ex.status is None:
-        yield from no_response(ex, (req,))
+    unjudged = unjudgeable(ex, (req,))
+    if unjudged:
+        yield from unjudged
         return
     yield expect(req, ex.status == 404, f"{ex.method} {ex.path}, a path outside the API, answered {ex.describe()}; "
                                         f"expected 404", status=ex.status)
@@ -106,8 +129,9 @@ def unknown_route(ex: Exchange) -> Iterable[Finding]:
 
 @check(*AUTH_REQUIREMENTS)
 def auth_rejected(ex: Exchange, requirement: str, what: str) -> Iterable[Finding]:
-    if ex.status is None:
-        yield from no_response(ex, (requirement,))
+    unjudged = unjudgeable(ex, (requirement,))
+    if unjudged:
+        yield from unjudged
         return
     if ex.status == 401:
         yield passed(requirement)

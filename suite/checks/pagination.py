@@ -13,6 +13,7 @@ from ..exchange import Exchange
 from ..findings import Finding, expect, failed, passed, short, skipped
 from . import check
 from .common import no_response
+from .errors import unjudgeable
 
 PARAM_REQUIREMENTS = {"limit": "pagination.params.limit", "order": "pagination.params.order"}
 
@@ -188,8 +189,9 @@ def reverse_order(asc_items: Sequence[Any], desc_ex: Exchange, key: str = "creat
 def rejected_param(ex: Exchange, param: str, value: Any) -> Iterable[Finding]:
     """A list request with an invalid ``limit`` or ``order`` is rejected with a 4xx."""
     req = PARAM_REQUIREMENTS[param]
-    if ex.status is None:
-        yield from no_response(ex, (req,))
+    unjudged = unjudgeable(ex, (req,))
+    if unjudged:
+        yield from unjudged
         return
     what = f"GET {ex.path} ({param}={value!r})"
     if 400 <= ex.status < 500:

@@ -188,7 +188,7 @@ def test_list_filtered_by_updated_metadata(run, verdicts):
     pytest.param("order", "sideways", marks=pytest.mark.covers("pagination.params.order"), id="order-unknown"),
 ])
 def test_list_rejects_invalid_parameters(run, verdicts, param, value):
-    ex = run.api.get(LIST_PATH, params=run.tag_filter(**{param: value}))
+    ex = run.api.get(LIST_PATH, params=run.tag_filter(**{param: value}), headers={"connection": "close"})
     verdicts.extend(pagination.rejected_param(ex, param, value))
     what = f"GET {LIST_PATH} with {param}={value!r}"
     verdicts.extend(errors.bad_request(ex, what))
