@@ -175,6 +175,9 @@ def test_invalid_input_rejected_with_400():
     findings = embeddings.input_rejected(bad, "embeddings.input.invalid-rejected")
     assert_passes(findings, "embeddings.input.invalid-rejected")
     assert_passes(findings, "embeddings.input.status-400")
+    empty = exchange(OPENAI_ERROR, status=400, input="")
+    assert_passes(embeddings.input_rejected(empty, "embeddings.input.empty-rejected"),
+                  "embeddings.input.empty-rejected")
 
 
 def test_invalid_input_embedded_or_server_error():

@@ -110,7 +110,8 @@ def finish_reason_values(ex: Exchange) -> Iterable[Finding]:
         reasons = [(f"choices[{i}]", c.get("finish_reason") if isinstance(c, dict) else None)
                    for i, c in enumerate(choice_list(body))]
     if not reasons:
-        yield skipped(FINISH_VALUES, "not judged: no finish_reason in the answer (see completions.stream.finish-reason)")
+        yield skipped(FINISH_VALUES, "not judged: no finish_reason in the answer "
+                                     "(see completions.stream.finish-reason)")
         return
     bad = [(where, value) for where, value in reasons if value not in FINISH_REASONS]
     if bad:
@@ -224,7 +225,7 @@ def stream_chunks(ex: Exchange) -> Iterable[Finding]:
             continue
         chunk = event.json()
         if event.json_error:
-            problems.append((event.index, f"data is not JSON ({event.json_error}): {short(event.data, 120)}"))
+            problems.append((event.index, f"data is not JSON ({event.json_error}): {event.data[:120]}"))
         elif not isinstance(chunk, dict):
             problems.append((event.index, f"data is {short(chunk, 80)}, expected a text_completion chunk object"))
         elif "error" in chunk and "choices" not in chunk:
@@ -259,7 +260,7 @@ def stream_done(ex: Exchange) -> Iterable[Finding]:
         return
     after = [e for e in ex.events or [] if e.index > done[0] and e.data is not None]
     yield expect(STREAM_DONE, not after, f"{len(after)} data event(s) after [DONE], the first: "
-                                         f"{short(after[0].data if after else '', 160)}", done_event=done[0])
+                                         f"{after[0].data[:160] if after else ''}", done_event=done[0])
 
 
 @check(STREAM_FINISH)

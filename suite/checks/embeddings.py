@@ -231,7 +231,8 @@ def base64_vectors(float_ex: Exchange, base64_ex: Exchange) -> Iterable[Finding]
 
 
 def same_vectors(float_ex: Exchange, decoded: list[list[float] | None]) -> Iterable[Finding]:
-    floats = [item.get("embedding") if isinstance(item, dict) else None for item in data_items(embeddings_body(float_ex))]
+    floats = [item.get("embedding") if isinstance(item, dict) else None
+              for item in data_items(embeddings_body(float_ex))]
     pairs = [(i, d, f) for i, (d, f) in enumerate(zip(decoded, floats))
              if d is not None and float_vector_problem(f) is None]
     if not pairs:
