@@ -69,3 +69,27 @@ def test_committed_catalogue_document_is_up_to_date(capsys):
     generated = capsys.readouterr().out
     committed = (ROOT / "spec" / "REQUIREMENTS.md").read_text(encoding="utf-8")
     assert generated == committed, "spec/REQUIREMENTS.md is stale: run `oaic requirements --markdown > spec/REQUIREMENTS.md`"
+
+
+def test_run_against_a_server_writes_the_documented_reports(tmp_path):
+    """End to end as a user runs it: a live target, reports on disk, exit 0 when conformant and 1 when not."""
+    import json
+    import xml.etree.ElementTree as ET
+
+    from suite.reference.server import ReferenceServer
+
+    with ReferenceServer() as clean:
+        result = oaic("run", "--base-url", clean.base_url, "--model", "ref-chat", "--only", "models.*",
+                      "--only", "chat.response.*", "--report-dir", str(tmp_path / "clean"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "result: CONFORMANT (exit 0)" in result.stdout
+    data = json.loads((tmp_path / "clean" / "results.json").read_text())
+    assert data["exit_code"] == 0 and data["totals"]["pass"] >= 6 and data["spent"]["requests"] >= 3
+    assert all(r["requirement"].startswith(("models.", "chat.response.")) for r in data["requirements"])
+    assert ET.parse(tmp_path / "clean" / "junit.xml").getroot().tag == "testsuites"
+
+    with ReferenceServer(faults=["models-retrieve-list"]) as broken:
+        result = oaic("run", "--base-url", broken.base_url, "--model", "ref-chat", "--only", "models.*",
+                      "--report-dir", str(tmp_path / "broken"))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "models.retrieve.shape [MUST]" in result.stdout
