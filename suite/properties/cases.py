@@ -29,7 +29,9 @@ class PlannedRequest:
         return isinstance(self.body, dict) and self.body.get("stream") is True
 
     def describe(self) -> str:
-        sent = short(self.raw_body, 120) if self.raw_body is not None else short(self.body, 160)
+        # raw bodies go through short() as text, so control bytes show as JSON escapes rather than raw
+        sent = short(self.raw_body.decode("utf-8", "replace"), 120) if self.raw_body is not None \
+            else short(self.body, 160)
         query = f" query {short(self.query, 80)}" if self.query else ""
         return f"{self.method} {self.path}{query} ({self.note}) body {sent}"
 

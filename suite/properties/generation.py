@@ -205,7 +205,7 @@ def generation_document(plan: OperationPlan, operation: Operation, target: Targe
         elif where == "query" and name in plan.query:
             parameters.append({"name": name, "in": "query", "schema": plan.query[name]})
         elif where == "query" and name in plan.fixed_query:
-            parameters.append({"name": name, "in": "query",
+            parameters.append({"name": name, "in": "query", "required": True,
                                "schema": {"const": plan.value(plan.fixed_query[name], target)}})
     op: dict[str, Any] = {"operationId": operation.id, "responses": {"200": {"description": "any"}}}
     if parameters:
