@@ -71,6 +71,13 @@ def test_a_rate_limited_request_is_not_judged_for_how_it_is_handled():
     assert errors.bad_request(limited, "n 0") == [] and errors.param_names_field(limited, ("n",), "n 0") == []
 
 
+def test_a_refused_suite_key_leaves_the_invalid_request_unjudged():
+    unauthorized = refusal(401, OPENAI_ERRORS["authentication_error"])
+    for findings in (errors.rejected(unauthorized, "errors.invalid.n", "n 0"), errors.unknown_route(unauthorized)):
+        assert [f.verdict for f in findings] == ["error"] and "check the API key" in findings[0].message
+    assert errors.bad_request(unauthorized, "n 0") == []
+
+
 def test_no_response_is_not_judged():
     findings = errors.rejected(Exchange(method="POST", path="/chat/completions", error="refused", error_kind="connect"),
                                "errors.invalid.n", "n 0")

@@ -187,3 +187,11 @@ def test_a_rate_limited_list_request_is_not_judged():
     ex = Exchange.from_parts(method="GET", path="/chat/completions?limit=0", status=429, body=ERROR,
                              headers={"retry-after": "1"})
     assert [f.verdict for f in pagination.rejected_param(ex, "limit", 0)] == ["error"]
+
+
+@pytest.mark.parametrize("status", pagination.ENDPOINT_MISSING)
+def test_invalid_parameters_of_a_missing_list_endpoint_are_not_judged(status):
+    ex = Exchange.from_parts(method="GET", path="/chat/completions?limit=0", status=status,
+                             body={"detail": "Method Not Allowed"})
+    findings = pagination.rejected_param(ex, "limit", 0)
+    assert [f.verdict for f in findings] == ["skip"] and "list endpoint is not there" in findings[0].message

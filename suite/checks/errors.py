@@ -29,13 +29,22 @@ def _is_client_error(ex: Exchange) -> bool:
     return ex.status is not None and 400 <= ex.status < 500
 
 
-def unjudgeable(ex: Exchange, requirements: Sequence[str]) -> list[Finding]:
-    """``error`` findings when the exchange cannot show how the request is handled: no response arrived, or it
-    was rate limited (a 429 says nothing about the request itself). Empty otherwise."""
+def _not_about_the_request(ex: Exchange, judging_auth: bool = False) -> str | None:
+    """Why an answer says nothing about how the request itself is handled: it was rate limited, or (unless the
+    key is what is judged) the suite's own key was refused. None when the answer can be judged."""
     if ex.status == 429:
-        return [errored(r, f"not judged: {ex.method} {ex.path} was rate limited (HTTP 429 after {ex.retries} "
-                           f"retries)", status=429) for r in requirements]
-    return no_response(ex, requirements)
+        return f"was rate limited (HTTP 429 after {ex.retries} retries)"
+    if ex.status in (401, 403) and not judging_auth:
+        return f"was refused with HTTP {ex.status}: check the API key the suite uses"
+    return None
+
+
+def unjudgeable(ex: Exchange, requirements: Sequence[str], judging_auth: bool = False) -> list[Finding]:
+    """``error`` findings when the exchange cannot be judged (no response, or see _not_about_the_request)."""
+    why = _not_about_the_request(ex, judging_auth)
+    if why is None:
+        return no_response(ex, requirements)
+    return [errored(r, f"not judged: {ex.method} {ex.path} {why}", status=ex.status) for r in requirements]
 
 
 def _dropped(ex: Exchange) -> bool:
@@ -66,7 +75,7 @@ def rejected(ex: Exchange, requirement: str, what: str) -> Iterable[Finding]:
 @check("errors.status.bad-request")
 def bad_request(ex: Exchange, what: str) -> Iterable[Finding]:
     """A refused invalid request uses 400 like OpenAI (judged only when it was refused with some 4xx)."""
-    if not _is_client_error(ex) or ex.status == 429:
+    if not _is_client_error(ex) or _not_about_the_request(ex):
         return
     yield expect("errors.status.bad-request", ex.status == 400,
                  f"{what} was refused with HTTP {ex.status}; OpenAI answers 400 (SDKs raise BadRequestError for "
@@ -83,7 +92,7 @@ def param_names_field(ex: Exchange, fields: Sequence[str], what: str) -> Iterabl
     """The error of a refused parameter names it in error.param (any of ``fields`` counts as naming it).
 
     Judged only on a 4xx with an ``error`` object; a body in another shape is errors.body.shape's finding."""
-    body = ex.json() if _is_client_error(ex) and ex.status != 429 else None
+    body = ex.json() if _is_client_error(ex) and not _not_about_the_request(ex) else None
     error = body.get("error") if isinstance(body, dict) else None
     if not isinstance(error, dict):
         return
@@ -129,7 +138,7 @@ def unknown_route(ex: Exchange) -> Iterable[Finding]:
 
 @check(*AUTH_REQUIREMENTS)
 def auth_rejected(ex: Exchange, requirement: str, what: str) -> Iterable[Finding]:
-    unjudged = unjudgeable(ex, (requirement,))
+    unjudged = unjudgeable(ex, (requirement,), judging_auth=True)
     if unjudged:
         yield from unjudged
         return

@@ -12,10 +12,10 @@ from typing import Any, Iterable, Sequence
 from ..exchange import Exchange
 from ..findings import Finding, expect, failed, passed, short, skipped
 from . import check
-from .common import no_response
 from .errors import unjudgeable
 
 PARAM_REQUIREMENTS = {"limit": "pagination.params.limit", "order": "pagination.params.order"}
+ENDPOINT_MISSING = (404, 405, 501)  # the list endpoint itself is not there: its parameters cannot be judged
 
 
 def page_items(ex: Exchange) -> list[Any] | None:
@@ -69,8 +69,9 @@ def _envelope_problems(body: Any) -> list[str]:
 def page(ex: Exchange, limit: int | None = None) -> Iterable[Finding]:
     """One list page: the envelope, at most ``limit`` items, first_id/last_id naming the first and last item."""
     reqs = ("pagination.list.shape", "pagination.limit.respected", "pagination.cursor.ids")
-    if ex.status is None:
-        yield from no_response(ex, reqs)
+    unjudged = unjudgeable(ex, reqs)
+    if unjudged:
+        yield from unjudged
         return
     body = ex.json()
     if ex.status != 200 or body is None:
@@ -194,7 +195,10 @@ def rejected_param(ex: Exchange, param: str, value: Any) -> Iterable[Finding]:
         yield from unjudged
         return
     what = f"GET {ex.path} ({param}={value!r})"
-    if 400 <= ex.status < 500:
+    if ex.status in ENDPOINT_MISSING:
+        yield skipped(req, f"not judged: {what} answered HTTP {ex.status}, so the list endpoint is not there "
+                           f"(see pagination.list.shape)")
+    elif 400 <= ex.status < 500:
         yield passed(req)
     elif ex.ok:
         count = len(page_items(ex) or [])

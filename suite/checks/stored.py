@@ -8,7 +8,8 @@ from typing import Any, Iterable, Mapping, Sequence
 from ..exchange import Exchange
 from ..findings import Finding, expect, failed, short, skipped
 from . import check
-from .common import error_body_problems, no_response
+from .common import error_body_problems
+from .errors import unjudgeable
 from .pagination import page_ids, page_items
 
 
@@ -21,8 +22,9 @@ def completion_id(ex: Exchange) -> str | None:
 @check("stored.create.accepted")
 def created(ex: Exchange) -> Iterable[Finding]:
     req = "stored.create.accepted"
-    if ex.status is None:
-        yield from no_response(ex, (req,))
+    unjudged = unjudgeable(ex, (req,))
+    if unjudged:
+        yield from unjudged
         return
     body = ex.json()
     if ex.status != 200 or not isinstance(body, dict):
@@ -75,8 +77,9 @@ def retrieved(ex: Exchange, original: Mapping[str, Any], updated_metadata: Mappi
     """GET /chat/completions/{id} returns what the creation returned; after an update (``updated_metadata``),
     it also shows the new metadata."""
     req = "stored.retrieve.same"
-    if ex.status is None:
-        yield from no_response(ex, (req,))
+    unjudged = unjudgeable(ex, (req,))
+    if unjudged:
+        yield from unjudged
         return
     body = ex.json()
     if ex.status != 200 or not isinstance(body, dict):
@@ -96,8 +99,9 @@ def retrieved(ex: Exchange, original: Mapping[str, Any], updated_metadata: Mappi
 def updated(ex: Exchange, completion: str, metadata: Mapping[str, str]) -> Iterable[Finding]:
     """POST /chat/completions/{id} {"metadata": ...} answers the completion carrying that metadata."""
     req = "stored.update.metadata"
-    if ex.status is None:
-        yield from no_response(ex, (req,))
+    unjudged = unjudgeable(ex, (req,))
+    if unjudged:
+        yield from unjudged
         return
     body = ex.json()
     if ex.status != 200 or not isinstance(body, dict):
@@ -151,8 +155,9 @@ def filtered_by_updated_metadata(ex: Exchange, updated_id: str, other_ids: Seque
 @check("stored.delete.response")
 def deleted(ex: Exchange, completion: str) -> Iterable[Finding]:
     req = "stored.delete.response"
-    if ex.status is None:
-        yield from no_response(ex, (req,))
+    unjudged = unjudgeable(ex, (req,))
+    if unjudged:
+        yield from unjudged
         return
     body = ex.json()
     expected = {"object": "chat.completion.deleted", "id": completion, "deleted": True}
@@ -169,8 +174,9 @@ def deleted(ex: Exchange, completion: str) -> Iterable[Finding]:
 def gone(ex: Exchange) -> Iterable[Finding]:
     """GET of a deleted completion is a 404 in OpenAI's error shape."""
     req = "stored.delete.gone"
-    if ex.status is None:
-        yield from no_response(ex, (req,))
+    unjudged = unjudgeable(ex, (req,))
+    if unjudged:
+        yield from unjudged
         return
     if ex.status != 404:
         yield failed(req, f"GET {ex.path} after deleting it answered {ex.describe()}, expected 404",

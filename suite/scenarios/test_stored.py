@@ -190,10 +190,11 @@ def test_list_filtered_by_updated_metadata(run, verdicts):
 def test_list_rejects_invalid_parameters(run, verdicts, param, value):
     ex = run.api.get(LIST_PATH, params=run.tag_filter(**{param: value}), headers={"connection": "close"})
     verdicts.extend(pagination.rejected_param(ex, param, value))
-    what = f"GET {LIST_PATH} with {param}={value!r}"
-    verdicts.extend(errors.bad_request(ex, what))
-    verdicts.extend(errors.param_names_field(ex, (param,), what))
     verdicts.extend(common.error_body(ex))
+    if ex.status not in pagination.ENDPOINT_MISSING:
+        what = f"GET {LIST_PATH} with {param}={value!r}"
+        verdicts.extend(errors.bad_request(ex, what))
+        verdicts.extend(errors.param_names_field(ex, (param,), what))
 
 
 @pytest.mark.covers("stored.messages.list", "pagination.list.shape", "pagination.limit.respected",
