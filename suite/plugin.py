@@ -81,6 +81,7 @@ class RunState:
         self.results = Results(self.catalogue, self.selected, strict=bool(values.get("strict")), mode=self.mode,
                                target=self.public_target(), claimed=set(self.target.capabilities))
         self.current: Verdicts | None = None
+        self.requests_by_scenario: dict[str, int] = {}  # scenario file (chat, tools, ...) -> requests sent
         self.clock_start = time.monotonic()
 
     def public_target(self) -> dict[str, Any]:
@@ -147,6 +148,8 @@ class Verdicts:
     def exchange_seen(self, exchange: Exchange) -> None:
         from .checks.common import json_response, transport_health
 
+        scenario_file = self.test.split("::")[0].rsplit("/", 1)[-1].removesuffix(".py").removeprefix("test_")
+        self.state.requests_by_scenario[scenario_file] = self.state.requests_by_scenario.get(scenario_file, 0) + 1
         self.extend(transport_health(exchange))
         self.extend(json_response(exchange))
 
@@ -256,7 +259,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     results = state.results
     results.finished = now_iso()
     results.duration = time.monotonic() - state.clock_start
-    results.spent = state.transport.stats.to_json()
+    results.spent = {**state.transport.stats.to_json(),
+                     "requests_by_scenario": dict(sorted(state.requests_by_scenario.items()))}
     from .report import write_all
     from .report import terminal
 
