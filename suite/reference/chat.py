@@ -123,8 +123,8 @@ def _response_format(p: Params, req: ChatRequest) -> None:
         sp = Params(spec, {"name", "description", "schema", "strict"}, "response_format.json_schema.")
         name = sp.string("name", required=True)
         if not name or len(name) > 64 or not all(c.isalnum() or c in "_-" for c in name):
-            raise APIError(400, f"Invalid 'response_format.json_schema.name': string does not match pattern. "
-                                f"Expected a string that matches the pattern '^[a-zA-Z0-9_-]+$'.",
+            raise APIError(400, "Invalid 'response_format.json_schema.name': string does not match pattern. "
+                                "Expected a string that matches the pattern '^[a-zA-Z0-9_-]+$'.",
                            "response_format.json_schema.name", "invalid_value")
         sp.boolean("strict")
         req.schema = sp.object("schema", default={"type": "object"})

@@ -41,9 +41,10 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def list_fault_catalogue(out=sys.stdout) -> None:
+def list_fault_catalogue(out=None) -> None:
     from .faults import load_all
 
+    out = out or sys.stdout
     faults = sorted((f for f in load_all().values() if f.public), key=lambda f: f.name)
     width = max((len(f.name) for f in faults), default=10)
     for entry in faults:

@@ -71,7 +71,7 @@ def page(items: list[Any], query: Mapping[str, str], key: Callable[[Any], str], 
                            "invalid_type") from None
         if not 1 <= limit <= MAX_LIMIT:
             word = "below minimum" if limit < 1 else "above maximum"
-            bound = f">= 1" if limit < 1 else f"<= {MAX_LIMIT}"
+            bound = ">= 1" if limit < 1 else f"<= {MAX_LIMIT}"
             raise APIError(400, f"Invalid 'limit': integer {word} value. Expected a value {bound}, but got {limit} "
                                 f"instead.", "limit", f"integer_{'below_min' if limit < 1 else 'above_max'}_value")
     order = query.get("order", "asc")

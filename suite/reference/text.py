@@ -104,6 +104,8 @@ def logprob(token: str, rank: int = 0) -> float:
 
 def alternatives(token: str, k: int) -> list[str]:
     """k distinct candidate tokens, the chosen one first."""
+    if k <= 0:
+        return []
     lead = " " if token.startswith(" ") else ""
     out = [token]
     state = digest("alt", token)

@@ -1,0 +1,81 @@
+"""`oaic serve`: usage errors in one line with exit 2, the fault listing, and the real command serving."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from suite.cli import main
+from suite.reference.faults import load_all
+
+
+def test_busy_port_is_one_line_and_exit_2(capsys):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        assert main(["serve", "--port", str(port)]) == 2
+    err = capsys.readouterr().err
+    assert err == f"oaic: error: port {port} on 127.0.0.1 is already in use\n"
+
+
+def test_unknown_fault_is_one_line_and_exit_2(capsys):
+    assert main(["serve", "--fault", "no-such-fault"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "unknown fault 'no-such-fault'" in err and "--list-faults" in err
+
+
+def test_unset_key_variable_is_one_line_and_exit_2(capsys, monkeypatch):
+    monkeypatch.delenv("OAIC_TEST_UNSET_KEY", raising=False)
+    assert main(["serve", "--api-key-env", "OAIC_TEST_UNSET_KEY"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "OAIC_TEST_UNSET_KEY" in err
+
+
+def test_list_faults_names_every_public_fault_with_its_requirements(capsys):
+    assert main(["serve", "--list-faults"]) == 0
+    out = capsys.readouterr().out
+    public = [f for f in load_all().values() if f.public]
+    assert out.rstrip().endswith(f"{len(public)} faults")
+    for entry in public:
+        line = next(line for line in out.splitlines() if line.split()[:1] == [entry.name])
+        assert ", ".join(entry.requirements) in line
+        assert entry.description in out
+    assert len(public) >= 40
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_oaic_serve_answers_with_the_key_from_the_environment():
+    port = _free_port()
+    env = {**os.environ, "OAIC_TEST_SERVE_KEY": "sk-serve-test"}
+    server = subprocess.Popen([sys.executable, "-m", "suite.cli", "serve", "--port", str(port), "--api-key-env",
+                               "OAIC_TEST_SERVE_KEY", "--fault", "models-list-bare"],
+                              env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        base = f"http://127.0.0.1:{port}/v1"
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                answer = httpx.get(base + "/models", headers={"authorization": "Bearer sk-serve-test"}, timeout=2)
+                break
+            except httpx.TransportError:
+                assert server.poll() is None and time.monotonic() < deadline, "oaic serve did not come up"
+                time.sleep(0.1)
+        assert isinstance(answer.json(), list)  # the fault is active
+        assert httpx.get(base + "/models", timeout=2).status_code == 401
+    finally:
+        server.terminate()
+        _, err = server.communicate(timeout=10)
+    assert f"http://127.0.0.1:{port}/v1" in err and "models-list-bare" in err
