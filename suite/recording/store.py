@@ -121,7 +121,7 @@ class Player:
         if response is None:
             response = self._played_by_shared_fixture(request)
         if response is None:
-            raise NotRecorded(self._not_recorded(name, request))
+            raise NotRecorded(self._not_recorded(name, request, f"{method} {path}"))
         return cassette.to_exchange(request, response, method, path, request_json)
 
     def _tape(self, name: str) -> _Tape:
@@ -142,9 +142,8 @@ class Player:
                 return response
         return None
 
-    def _not_recorded(self, name: str, request: Any) -> str:
+    def _not_recorded(self, name: str, request: Any, where: str) -> str:
         tape = self._tape(name)
-        where = f"{request.method} {path_and_query(request.uri)}"
         rerecord = f"re-record with: oaic run --target {self.folder / PROFILE} --record {self.folder} --overwrite"
         if not tape.interactions:
             return f"no recording of {where}: cassette {tape.path} does not exist; {rerecord}"
@@ -152,12 +151,14 @@ class Player:
         if same:
             return (f"{where} was recorded {len(same)} time(s) in cassette {tape.path} and is asked for once more; "
                     f"{rerecord}")
-        closest = [recorded for recorded, _ in tape.interactions
-                   if recorded.method == request.method and path_and_query(recorded.uri) == path_and_query(request.uri)]
+        # Requests replay in order, so the first unplayed recording of the same method and path is its counterpart.
+        closest = [recorded for played, (recorded, _) in zip(tape.played, tape.interactions)
+                   if recorded.method == request.method and path_and_query(recorded.uri) == path_and_query(request.uri)
+                   and not played]
         detail = ""
         if closest:
             difference = first_difference(parsed_body(request.body), parsed_body(closest[0].body))
-            detail = f" (the recorded {where} differs in its body {difference})"
+            detail = f" (the next recorded {request.method} to that path differs in its body {difference})"
         return f"no recording of {where} in cassette {tape.path}{detail}; {rerecord}"
 
     def close(self) -> None:
