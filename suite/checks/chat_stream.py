@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from ..exchange import Exchange
-from ..findings import Finding, errored, expect, failed, passed, short
+from ..findings import Finding, expect, failed, passed, short, skipped
 from ..profile import schema_errors
 from . import check
 from .chat import (CHUNK_OBJECT, FINISH_REASONS, choices_of, described, message_of, report, success_body,
@@ -24,12 +24,12 @@ STREAM_TYPE = "text/event-stream"
 
 # -- reading a stream ------------------------------------------------------------------------------------
 def _not_judged(ex: Exchange, requirements: Iterable[str]) -> list[Finding]:
-    """Findings for requirements that need a 200 event stream when there is none (content-type says why)."""
+    """Skips for requirements that need a 200 event stream when there is none (content-type says why)."""
     if ex.status is None:
         return no_response(ex, requirements)
     if ex.ok and ex.is_stream:
         return []
-    return [errored(r, f"not judged: the answer was not a 200 event stream ({ex.describe()})")
+    return [skipped(r, f"not applicable: the answer was not a 200 event stream ({ex.describe()})")
             for r in requirements]
 
 
@@ -122,7 +122,7 @@ def wire(ex: Exchange) -> Iterable[Finding]:
         yield failed("chat.stream.done-sentinel",
                      f"the stream ended without data: [DONE] after {len(events)} data events",
                      last_event=short(last, 200), transport_error=ex.error)
-        yield errored("chat.stream.after-done", "not judged: the stream has no [DONE]")
+        yield skipped("chat.stream.after-done", "not applicable: the stream has no [DONE]")
         return
     yield expect("chat.stream.done-sentinel", done.terminated,
                  f"the [DONE] event (#{done.index}) was not ended by a blank line before the stream closed",
@@ -206,7 +206,7 @@ def roles(ex: Exchange) -> Iterable[Finding]:
         return
     by_index = tracks(ex)
     if not by_index:
-        yield from (errored(r, "not judged: no chunk carried a choice") for r in reqs)
+        yield from (skipped(r, "not applicable: no chunk carried a choice") for r in reqs)
         return
     first, other, repeated = [], [], []
     for index, track in by_index.items():
@@ -350,7 +350,7 @@ def logprobs(ex: Exchange, k: int) -> Iterable[Finding]:
     yield report(req, problems, f"logprobs true, top_logprobs {k}: ")
 
 
-# -- stream options and determinism ---------------------------------------------------------------------------
+# -- stream options and determinism --------------------------------------------------------------------------
 @check("chat.stream.options-require-stream")
 def options_require_stream(ex: Exchange) -> Iterable[Finding]:
     req = "chat.stream.options-require-stream"
@@ -369,7 +369,7 @@ def matches_non_stream(stream: Exchange, plain: Exchange) -> Iterable[Finding]:
     expected = message_of(choices[0][1]).get("content") if choices else None
     track = tracks(stream).get(0) if stream.ok and stream.is_stream else None
     if not isinstance(expected, str) or track is None:
-        yield errored(req, f"not judged: need a streamed and a non-streamed answer with content "
+        yield skipped(req, f"not applicable: needs a streamed and a non-streamed answer with content "
                            f"(stream: {stream.describe()}; non-stream: {plain.describe()})")
         return
     yield expect(req, track.content == expected,
