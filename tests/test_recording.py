@@ -205,13 +205,14 @@ def test_not_recorded_names_the_cassette_the_difference_and_how_to_re_record(tmp
         player.close()
 
 
-def test_a_shared_fixture_request_is_found_whichever_test_runs_it_first(tmp_path, monkeypatch):
+@pytest.mark.parametrize("phase", ["setup", "teardown"])
+def test_a_shared_fixture_request_is_found_whichever_test_runs_it(tmp_path, monkeypatch, phase):
     def send(store):
-        _as_test(monkeypatch, "suite/scenarios/test_demo.py::test_first", "setup")
+        _as_test(monkeypatch, "suite/scenarios/test_demo.py::test_first", phase)
         _json_server(store, [{"shared": True}]).get("/models")
 
     folder = _record(tmp_path, send)
-    _as_test(monkeypatch, "suite/scenarios/test_demo.py::test_second", "setup")  # test_first was deselected
+    _as_test(monkeypatch, "suite/scenarios/test_demo.py::test_second", phase)  # test_first was deselected
     player = _player(folder)
     try:
         assert Transport(player.target, store=player).get("/models").json() == {"shared": True}

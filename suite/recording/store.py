@@ -73,9 +73,9 @@ class _Tape:
         self.interactions = cassette.load(path) if path.is_file() else []
         self.played = [False] * len(self.interactions)
 
-    def play(self, request: Any, only_setup: bool = False) -> dict[str, Any] | None:
+    def play(self, request: Any, only_fixtures: bool = False) -> dict[str, Any] | None:
         for index, (recorded, response) in enumerate(self.interactions):
-            if self.played[index] or (only_setup and (response.get("oaic") or {}).get("phase") != "setup"):
+            if self.played[index] or (only_fixtures and (response.get("oaic") or {}).get("phase") is None):
                 continue
             if requests_match(request, recorded, MATCHERS):
                 self.played[index] = True
@@ -130,14 +130,15 @@ class Player:
         return self.tapes[name]
 
     def _played_by_shared_fixture(self, request: Any) -> dict[str, Any] | None:
-        """A module- or session-scoped fixture runs in the setup of whichever test needs it first, and that
-        depends on which tests are selected: look for its request among the setup requests of every test."""
+        """A module- or session-scoped fixture runs in the setup of whichever test needs it first (and its
+        teardown after the last), and that depends on which tests are selected: look for its request among the
+        setup and teardown requests of every test."""
         if not self._all_loaded:
             for path in sorted(p for p in self.folder.rglob("*.yaml") if cassette.is_cassette(p)):
                 self._tape(path.relative_to(self.folder).as_posix())
             self._all_loaded = True
         for tape in self.tapes.values():
-            response = tape.play(request, only_setup=True)
+            response = tape.play(request, only_fixtures=True)
             if response is not None:
                 return response
         return None
