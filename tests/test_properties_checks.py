@@ -159,3 +159,12 @@ def test_rejection_not_in_openai_shape_fails():
     assert_fails(findings, "property.negative.error-shape", contains="no 'error' object")
     plain = negative(400, b"Bad Request", {"content-type": "text/plain"})
     assert_fails(checks.judge_negative([plain], CHAT), "property.negative.error-shape", contains="text/plain")
+
+
+def test_optional_members_set_to_null_are_read_as_absent():
+    body = fixture("chat_completion_wire.json")
+    body["usage"] = None  # optional, not nullable in the profile: clients read it as absent
+    assert_passes(checks.judge_positive([example(200, body)], CHAT), "property.positive.response-schema")
+    body["choices"][0]["finish_reason"] = None  # required: null is not a value here
+    assert_fails(checks.judge_positive([example(200, body)], CHAT), "property.positive.response-schema",
+                 contains="/choices/0/finish_reason")

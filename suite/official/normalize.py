@@ -14,6 +14,9 @@ what is done about it, in place:
 - Streams are described as if the whole text/event-stream body were one chunk: they become an array of events
   whose data is [DONE] (not on the Responses API) or JSON of the chunk schema (contentMediaType +
   contentSchema), as in the project's profile.
+- Error statuses documented with the bare ``Error`` object get the ErrorResponse body OpenAI sends.
+- ``$recursiveAnchor``/``$recursiveRef`` (draft 2019-09) mean nothing to a 2020-12 validator and stop generators:
+  dropped, the reference becoming ``{}``, which is what a 2020-12 validator made of it.
 - Paths with ``?beta=true`` duplicate other operations: dropped.
 """
 
@@ -22,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-NORMALIZER_VERSION = 1  # part of the cache key: bump when the output changes
+NORMALIZER_VERSION = 2  # part of the cache key: bump when the output changes
 ERROR_STATUSES = {
     "400": "The request is invalid.",
     "401": "No API key, or an API key that is not valid.",
@@ -53,9 +56,11 @@ class Report:
     nullable_rewritten: int = 0
     exclusive_bounds: int = 0
     duplicate_required: int = 0
+    recursive_keywords: int = 0
     mappings_inferred: int = 0
     discriminators_unmapped: list[str] = field(default_factory=list)
     error_responses_added: int = 0
+    error_responses_corrected: int = 0
     streams_described_per_event: int = 0
     beta_paths_dropped: int = 0
 
@@ -64,9 +69,11 @@ class Report:
             f"nullable rewritten as 3.1 null types: {self.nullable_rewritten}",
             f"boolean exclusive bounds made numeric: {self.exclusive_bounds}",
             f"duplicate required entries dropped: {self.duplicate_required}",
+            f"2019-09 recursive keywords dropped: {self.recursive_keywords}",
             f"discriminator mappings inferred: {self.mappings_inferred}",
             f"discriminators left without a mapping: {len(self.discriminators_unmapped)}",
             f"error responses added (ErrorResponse): {self.error_responses_added}",
+            f"error responses corrected from Error to ErrorResponse: {self.error_responses_corrected}",
             f"streams described per event: {self.streams_described_per_event}",
             f"?beta=true paths dropped: {self.beta_paths_dropped}",
         ]
@@ -123,6 +130,10 @@ def _fix_schema(node: dict[str, Any], report: Report) -> None:
             if node.pop(bound) and plain in node:
                 node[bound] = node.pop(plain)
             report.exclusive_bounds += 1
+    if node.pop("$recursiveAnchor", None) is not None:
+        report.recursive_keywords += 1
+    if node.pop("$recursiveRef", None) is not None:
+        report.recursive_keywords += 1
     required = node.get("required")
     if isinstance(required, list) and len(set(map(str, required))) != len(required):
         node["required"] = list(dict.fromkeys(required))
@@ -197,6 +208,12 @@ def _at(doc: dict[str, Any], ref: str) -> Any:
 
 def _add_error_responses(operation: dict[str, Any], report: Report) -> None:
     responses = operation.setdefault("responses", {})
+    for status, response in responses.items():
+        media = ((response or {}).get("content") or {}).get("application/json") if isinstance(response, dict) else None
+        if str(status)[0] in "45" and isinstance(media, dict) and media.get("schema") == {
+                "$ref": "#/components/schemas/Error"}:
+            media["schema"] = {"$ref": "#/components/schemas/ErrorResponse"}
+            report.error_responses_corrected += 1
     for status, description in ERROR_STATUSES.items():
         if status in responses or int(status) in responses:
             continue
