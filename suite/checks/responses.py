@@ -239,8 +239,10 @@ def retrieve_same(created: Exchange, retrieved: Exchange) -> Iterable[Finding]:
         return
     body = json_response(retrieved)
     if body is None:
-        yield failed(RETRIEVE, f"GET {retrieved.path} answered {retrieved.describe()}, expected 200 with the "
-                               f"response just created", status=retrieved.status, body=short(retrieved.body, 300))
+        path = retrieved.path if len(retrieved.path) <= 60 else retrieved.path[:59] + "…"  # ids can be huge
+        yield failed(RETRIEVE, f"GET {path} answered {retrieved.describe()}, expected 200 with the response just "
+                               f"created", status=retrieved.status, path=retrieved.path,
+                     body=short(retrieved.body, 300))
         return
     problems = [f"the retrieved response {p}" for p in response_problems(body)]
     if original:
