@@ -42,8 +42,8 @@ class Provider:
 
     def new_id(self, prefix: str) -> str:
         """A unique id: deterministic for the n-th object of a fresh provider, OpenAI-like in form."""
-        return prefix + format(digest(prefix, next(self._ids)), "x").rjust(16, "0") + format(
-            digest(prefix, "tail", next(self._ids)), "x").rjust(16, "0")[:8]
+        n = next(self._ids)
+        return prefix + format(digest(prefix, n), "016x") + format(digest(n, prefix), "016x")[:8]
 
     def now(self) -> int:
         return int(self.clock())
@@ -161,7 +161,7 @@ def create_app(faults: Iterable[str] | ActiveFaults = (), api_key: str | None = 
         status = getattr(exc, "status_code", 500)
         if status == 405:
             err = APIError(405, f"Method {request.method} is not allowed for {request.url.path}. (Allowed: "
-                                f"{getattr(exc, 'headers', {}).get('Allow', '')})", None, "method_not_allowed")
+                                f"{(getattr(exc, 'headers', None) or {}).get('Allow', '')})", None, "method_not_allowed")
         elif status == 404:
             err = APIError(404, f"Invalid URL ({request.method} {request.url.path})", None, "unknown_url")
         else:
@@ -170,5 +170,6 @@ def create_app(faults: Iterable[str] | ActiveFaults = (), api_key: str | None = 
         return provider.respond(error_body(err, provider.active, ctx), ctx)
 
     app = Starlette(routes=routes, exception_handlers={HTTPException: http_error, Exception: http_error})
+    app.router.redirect_slashes = False  # OpenAI answers an unknown path (a trailing slash too) with 404
     app.state.provider = provider
     return app
