@@ -73,7 +73,6 @@ class Call:
     """One tool call as a client sees it, non-streamed or assembled from a stream."""
 
     where: str  # JSON pointer, or "stream index N" for an assembled call
-    raw: Any  # the call object (non-streamed) or the first delta entry (streamed)
     id: Any = None
     type: Any = None
     name: Any = None
@@ -112,8 +111,7 @@ def message_calls(message: Any, base: str) -> tuple[list[Call], list[str]]:
         if not isinstance(function, dict):
             problems.append(f"{where}/function is {short(function, 80)}, expected an object with name and arguments")
             function = {}
-        calls.append(Call(where, entry, entry.get("id"), entry.get("type"), function.get("name"),
-                          function.get("arguments")))
+        calls.append(Call(where, entry.get("id"), entry.get("type"), function.get("name"), function.get("arguments")))
     return calls, problems
 
 
@@ -134,20 +132,19 @@ def _names(calls: list[Call]) -> list[Any]:
 # -- a stream, assembled like a client does -------------------------------------------------------------------
 @dataclass
 class StreamCall:
-    key: Any  # the index, or ("no index", n) when the server sent none
-    first_chunk: int
-    first: dict
+    opened_in: int  # the SSE event of the delta that opened the call
     id: Any = None
     name: Any = None
     type: Any = None
     fragments: list[Any] = field(default_factory=list)
-    chunks: list[int] = field(default_factory=list)
 
 
 @dataclass
 class StreamAssembly:
+    """The calls of a stream and every way its tool-call deltas broke the streaming rules."""
+
     calls: list[Call] = field(default_factory=list)
-    by_key: dict[Any, StreamCall] = field(default_factory=dict)
+    by_key: dict[Any, StreamCall] = field(default_factory=dict)  # key: the index, or ("no index", n)
     missing_index: list[str] = field(default_factory=list)
     first_delta: list[str] = field(default_factory=list)
     continuation: list[str] = field(default_factory=list)
@@ -156,7 +153,58 @@ class StreamAssembly:
     shape: list[str] = field(default_factory=list)
     finish_reason: Any = None
     finish_chunk: int | None = None
-    chunk_count: int = 0
+    last_key: Any = None
+
+    def key_of(self, entry: dict, where: str) -> Any:
+        """The call a delta belongs to: its index, or without one, a new id starts a new call."""
+        index = entry.get("index")
+        if is_int(index):
+            return index
+        self.missing_index.append(f"{where} has index {short(index, 40) if 'index' in entry else 'missing'}: "
+                                  f"{short(entry, 160)}")
+        known = self.by_key.get(self.last_key)
+        if known is None or (_present(entry.get("id")) and entry.get("id") != known.id):
+            return ("no index", len(self.by_key) + 1)
+        return self.last_key
+
+    def add(self, entry: dict, event: int, where: str) -> None:
+        function = entry.get("function") if isinstance(entry.get("function"), dict) else {}
+        key = self.last_key = self.key_of(entry, where)
+        label = f"index {key}" if is_int(key) else "an unindexed call"
+        call = self.by_key.get(key)
+        if call is None:
+            call = self.by_key[key] = StreamCall(event, entry.get("id"), function.get("name"), entry.get("type"))
+            missing = [name for name, ok in (
+                ("id", isinstance(call.id, str) and call.id != ""),
+                ('type "function"', call.type == "function"),
+                ("function.name", isinstance(call.name, str) and call.name != ""),
+            ) if not ok]
+            if missing:
+                self.first_delta.append(f"{where} opens {label} without {', '.join(missing)}: {short(entry, 160)}")
+        else:
+            self._continue(call, entry, function, where, label)
+        arguments = function.get("arguments")
+        if arguments is not None:
+            if not isinstance(arguments, str):
+                self.fragments.append(f"{where} function.arguments is {type(arguments).__name__} "
+                                      f"{short(arguments, 100)}, not a string fragment")
+            call.fragments.append(arguments)
+
+    def _continue(self, call: StreamCall, entry: dict, function: dict, where: str, label: str) -> None:
+        """A later delta of a call: anything but an argument fragment is concatenated by clients."""
+        extra = []
+        new_id = entry.get("id")
+        if _present(new_id) and new_id != call.id:
+            self.merged.append(f"{where} carries id {short(new_id, 60)} on {label}, which already belongs to call "
+                               f"{short(call.id, 60)}")
+            extra.append(f"a new id {short(new_id, 60)}")
+        elif _present(new_id):
+            extra.append(f"the id {short(new_id, 60)} again")
+        if _present(function.get("name")):
+            extra.append(f"function.name {short(function['name'], 60)}")
+        if extra:
+            self.continuation.append(f"{where} continues {label} (opened in event {call.opened_in}) but carries "
+                                     + " and ".join(extra))
 
 
 def _present(value: Any) -> bool:
@@ -165,14 +213,11 @@ def _present(value: Any) -> bool:
 
 
 def assemble_stream(ex: Exchange) -> StreamAssembly:
+    """The tool calls of choice 0, assembled by index from the deltas, and what broke the rules on the way."""
     out = StreamAssembly()
-    last_key: Any = None
-    unindexed = 0
     for event, chunk in ex.chunks_json():
-        if not isinstance(chunk, dict) or not isinstance(chunk.get("choices"), list):
-            continue
-        out.chunk_count += 1
-        for choice in chunk["choices"]:
+        choices = chunk.get("choices") if isinstance(chunk, dict) else None
+        for choice in choices if isinstance(choices, list) else []:
             if not isinstance(choice, dict) or choice.get("index", 0) != 0:
                 continue
             if choice.get("finish_reason") is not None:
@@ -186,67 +231,17 @@ def assemble_stream(ex: Exchange) -> StreamAssembly:
                 continue
             for position, entry in enumerate(entries):
                 where = f"event {event.index} delta.tool_calls[{position}]"
-                if not isinstance(entry, dict):
+                if isinstance(entry, dict):
+                    out.add(entry, event.index, where)
+                else:
                     out.shape.append(f"{where} is {short(entry, 80)}, not an object")
-                    continue
-                function = entry.get("function") if isinstance(entry.get("function"), dict) else {}
-                index = entry.get("index")
-                if is_int(index):
-                    key = index
-                else:
-                    out.missing_index.append(f"{where} has index {short(index, 40) if 'index' in entry else 'missing'}"
-                                             f": {short(entry, 160)}")
-                    known = out.by_key.get(last_key)
-                    if last_key is None or (_present(entry.get("id")) and known is not None
-                                            and entry.get("id") != known.id):
-                        unindexed += 1
-                        key = ("no index", unindexed)
-                    else:
-                        key = last_key
-                last_key = key
-                label = f"index {key}" if is_int(key) else "unindexed call"
-                call = out.by_key.get(key)
-                if call is None:
-                    call = StreamCall(key, event.index, entry, entry.get("id"), function.get("name"),
-                                      entry.get("type"))
-                    out.by_key[key] = call
-                    missing = [name for name, ok in (
-                        ("id", isinstance(entry.get("id"), str) and entry["id"] != ""),
-                        ('type "function"', entry.get("type") == "function"),
-                        ("function.name", isinstance(function.get("name"), str) and function["name"] != ""),
-                    ) if not ok]
-                    if missing:
-                        out.first_delta.append(f"{where} opens {label} without {', '.join(missing)}: "
-                                               f"{short(entry, 160)}")
-                else:
-                    extra = []
-                    new_id = entry.get("id")
-                    if _present(new_id):
-                        if new_id != call.id:
-                            out.merged.append(f"{where} carries id {short(new_id, 60)} on {label}, which already "
-                                              f"belongs to call {short(call.id, 60)}")
-                            extra.append(f"a new id {short(new_id, 60)}")
-                        else:
-                            extra.append(f"the id {short(new_id, 60)} again")
-                    if _present(function.get("name")):
-                        extra.append(f"function.name {short(function['name'], 60)}")
-                    if extra:
-                        out.continuation.append(f"{where} continues {label} (opened in event {call.first_chunk}) "
-                                                f"but carries {' and '.join(extra)}")
-                arguments = function.get("arguments")
-                if arguments is not None:
-                    if not isinstance(arguments, str):
-                        out.fragments.append(f"{where} function.arguments is {type(arguments).__name__} "
-                                             f"{short(arguments, 100)}, not a string fragment")
-                    call.fragments.append(arguments)
-                call.chunks.append(event.index)
     for key, call in out.by_key.items():
         if all(isinstance(f, str) for f in call.fragments):
             arguments: Any = "".join(call.fragments)
         else:
             arguments = call.fragments[0] if len(call.fragments) == 1 else call.fragments
         label = f"stream index {key}" if is_int(key) else f"stream unindexed call {key[1]}"
-        out.calls.append(Call(label, call.first, call.id, call.type, call.name, arguments))
+        out.calls.append(Call(label, call.id, call.type, call.name, arguments))
     return out
 
 
