@@ -82,9 +82,9 @@ def test_required_streamed_and_not(api, target, verdicts):
     plain = api.post("/chat/completions", json=body)
     verdicts.extend(tools.choice_required(plain))
     verdicts.extend(tools.tool_calls(plain))
-    stream_ids = [r for r in tools.STREAM_REQUIREMENTS if r.startswith("tools.stream.")] + ["tools.stream.not-dropped"]
     if not target.claims("streaming"):
-        verdicts.skip(stream_ids, "not claimed: the target does not claim capability 'streaming'")
+        verdicts.skip([r for r in tools.STREAM_REQUIREMENTS if r.startswith("tools.stream.")]
+                      + ["tools.stream.not-dropped"], "not claimed: the target does not claim capability 'streaming'")
         return
     streamed = api.post("/chat/completions", json={**body, "stream": True})
     verdicts.extend(tools.request_accepted(streamed))
