@@ -84,13 +84,20 @@ def test_completion_deviations_fail(path, value, requirement, message):
     assert_fails(chat.completion_shape(ex) + chat.completion_usage(ex), requirement, message)
 
 
+def test_schema():
+    assert_fails(chat_basic.completion_schema(answer(changed(OPENAI, "choices/0/message", ...))),
+                 "chat.response.schema", "/choices/0: 'message' is a required property")
+    assert_fails(chat_basic.completion_schema(answer(OPENAI_ERROR_400, status=400)), "chat.response.schema",
+                 "answered HTTP 400")
+
+
 def test_duplicate_indexes_with_n_2():
     first = OPENAI["choices"][0]
     two = changed(OPENAI, "choices", [first, copy.deepcopy(first)])
     assert_fails(chat.completion_shape(answer(two), n=2), "chat.response.choices", "each of 0..1 once")
     fixed = changed(two, "choices/1/index", 1)
     assert_passes(chat.completion_shape(answer(fixed), n=2), "chat.response.choices")
-    assert_fails(chat.completion_shape(answer(fixed)), "chat.response.choices", "2 choices for a request of one")
+    assert_fails(chat.completion_shape(answer(fixed)), "chat.response.choices", "2 choices for a request")
 
 
 def test_refusal_with_null_content_is_fine():
