@@ -139,3 +139,17 @@ def test_examples_and_seed_options():
         settings_from({"examples": "0"})
     with pytest.raises(UsageError, match="--seed must be an integer"):
         settings_from({"seed": "abc"})
+
+
+def test_generation_does_not_depend_on_the_source_code_loaded(tmp_path, monkeypatch):
+    """Hypothesis draws literals from local modules; a new module must not change what the seed generates."""
+    def generated():
+        return [r.describe() for op in ("createResponse", "createEmbedding") for mode in (POSITIVE, NEGATIVE)
+                for r in requests(op, mode, examples=8, seed=5)]
+
+    before = generated()
+    literals = ", ".join(f"'oaic-literal-{i}', {1000 + i}, {i / 7}" for i in range(300))
+    (tmp_path / "oaic_literals_module.py").write_text(f"VALUES = [{literals}]\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    __import__("oaic_literals_module")
+    assert generated() == before

@@ -11,7 +11,9 @@ Nothing is sent here: the same seed gives the same requests, so a run replays fr
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable
+from contextlib import contextmanager
+from functools import lru_cache
+from typing import Any, Iterable, Iterator
 from urllib.parse import quote
 
 from ..profile import Document, Operation
@@ -275,17 +277,13 @@ def generate(plan: OperationPlan, operation: Operation, target: Target, mode: st
     """Up to ``count`` distinct generated requests (fewer when the operation has fewer distinct valid ones)."""
     if count <= 0:
         return []
-    import schemathesis
     from hypothesis import HealthCheck, Phase, given, reject, settings
     from hypothesis import seed as hypothesis_seed
     from hypothesis.errors import Unsatisfiable
-    from schemathesis import GenerationMode
     from schemathesis.core import NOT_SET
 
-    document = generation_document(plan, operation, target, mode)
-    config = schemathesis.Config.from_dict(SCHEMATHESIS_CONFIG)
-    api_operation = schemathesis.openapi.from_dict(document, config=config).find_operation_by_id(operation.id)
-    strategy = api_operation.as_strategy(generation_mode=GenerationMode(mode))
+    document = json.dumps(generation_document(plan, operation, target, mode), sort_keys=True)
+    strategy = _strategy(document, operation.id, mode)
     finisher = CaseFinisher(plan, operation, target, mode)
     seen = {_key(r) for r in skip}
     out: list[PlannedRequest] = []
@@ -303,11 +301,49 @@ def generate(plan: OperationPlan, operation: Operation, target: Target, mode: st
         seen.add(_key(planned))
         out.append(planned)
 
-    try:
-        collect()
-    except Unsatisfiable:
-        pass  # every generated case was rejected: the explicit cases stand alone
+    with _schemas_only():
+        try:
+            collect()
+        except Unsatisfiable:
+            pass  # every generated case was rejected: the explicit cases stand alone
     return out
+
+
+@contextmanager
+def _schemas_only() -> Iterator[None]:
+    """Hypothesis also draws literals from the local source code it finds loaded. Those change with every edit of
+    the suite and with what a run happens to import, so the same seed would generate other requests and a
+    recording would stop replaying: here, values come from the schemas (and Hypothesis' fixed edge cases) only."""
+    try:
+        from hypothesis.internal.conjecture import providers
+        from hypothesis.internal.constants_ast import Constants
+    except ImportError:  # a Hypothesis that does not draw from source code
+        yield
+        return
+    if not (hasattr(providers, "_get_local_constants") and hasattr(providers, "CONSTANTS_CACHE")):
+        yield
+        return
+    saved = providers._get_local_constants, providers.CONSTANTS_CACHE
+    providers._get_local_constants = Constants
+    providers.CONSTANTS_CACHE = _CONSTANTS_CACHE.setdefault("cache", type(saved[1])(1024))
+    try:
+        yield
+    finally:
+        providers._get_local_constants, providers.CONSTANTS_CACHE = saved
+
+
+_CONSTANTS_CACHE: dict[str, Any] = {}  # Hypothesis' constants cache for generation without source literals
+
+
+@lru_cache(maxsize=64)
+def _strategy(document: str, operation_id: str, mode: str) -> Any:
+    """The schemathesis strategy for a generation document (JSON text): built once per run and operation."""
+    import schemathesis
+    from schemathesis import GenerationMode
+
+    config = schemathesis.Config.from_dict(SCHEMATHESIS_CONFIG)
+    schema = schemathesis.openapi.from_dict(json.loads(document), config=config)
+    return schema.find_operation_by_id(operation_id).as_strategy(generation_mode=GenerationMode(mode))
 
 
 def _key(request: PlannedRequest) -> str:
