@@ -153,3 +153,11 @@ def test_generation_does_not_depend_on_the_source_code_loaded(tmp_path, monkeypa
     monkeypatch.syspath_prepend(str(tmp_path))
     __import__("oaic_literals_module")
     assert generated() == before
+
+
+def test_a_target_without_a_chat_model_retrieves_the_model_it_has():
+    embeddings_only = build_target({"base_url": "http://127.0.0.1:9/v1", "models": {"embeddings": "my-embed"},
+                                    "capabilities": "models,embeddings"}, env={})
+    planned = plan_requests(PLANS["retrieveModel"], profile().operation("retrieveModel"), embeddings_only, POSITIVE,
+                            3, SEED)
+    assert [r.path for r in planned] == ["/models/my-embed"]

@@ -12,6 +12,10 @@ POSITIVE = "positive"
 NEGATIVE = "negative"
 
 
+class NotApplicable(Exception):
+    """This operation cannot be exercised here: the document or the target lacks what it needs."""
+
+
 @dataclass(frozen=True)
 class PlannedRequest:
     operation_id: str

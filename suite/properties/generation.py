@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 from ..profile import Document, Operation
 from ..target import Target
-from .cases import NEGATIVE, POSITIVE, PlannedRequest
+from .cases import NEGATIVE, POSITIVE, NotApplicable, PlannedRequest
 from .operations import OperationPlan
 
 MALFORMED_JSON = b'{"model": '
@@ -29,7 +29,7 @@ SCHEMATHESIS_CONFIG = {"generation": {"allow-x00": False, "codec": "utf-8"}}
 EXACT_FLOAT_LIMIT = 2**53
 
 
-class SourceError(ValueError):
+class SourceError(NotApplicable):
     """The source document lacks what the plan needs (an operation, a request schema, a required parameter)."""
 
 

@@ -16,7 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..target import Target
+from ..target import MODEL_AREAS, Target
+from .cases import NotApplicable
 
 MAX_TOKENS = 16  # also OpenAI's minimum for max_output_tokens
 INT32_MAX = 2**31 - 1
@@ -46,6 +47,14 @@ def chat_messages(target: Target) -> dict[str, Any]:
     ]}
 
 
+def configured_model(target: Target, area: str | None) -> str:
+    """The model of ``area``, or (area None) the first model the target names, whatever its area."""
+    model = target.model(area) if area else next(filter(None, map(target.model, MODEL_AREAS)), None)
+    if not model:
+        raise NotApplicable(f"no {area + ' model' if area else 'model'} is configured")
+    return model
+
+
 @dataclass(frozen=True)
 class Param:
     """A body parameter positive mode may send: the capability it needs (None: the operation's own) and a
@@ -59,7 +68,7 @@ class Param:
 class OperationPlan:
     operation_id: str
     capability: str
-    model_area: str | None = None  # the target model this operation uses
+    model_area: str | None = None  # the target model this operation uses (None: any model the target names)
     expect_success: bool = True  # False for lookups of ids that do not exist: 404 is the right answer
     params: dict[str, Param] = field(default_factory=dict)  # optional body parameters positive mode may send
     replaced: dict[str, str] = field(default_factory=dict)  # body parameter -> kind of REPLACEMENTS
@@ -73,7 +82,7 @@ class OperationPlan:
     def value(self, kind: str, target: Target) -> Any:
         """A fixed value: of the known-good body, a fixed query or path parameter, or a replaced parameter."""
         return {
-            "model": lambda: target.model(self.model_area or "chat"),
+            "model": lambda: configured_model(target, self.model_area),
             "max_tokens": lambda: MAX_TOKENS,
             "messages": lambda: [{"role": "user", "content": "Say hello."}],
             "text": lambda: "Say hello.",
@@ -111,7 +120,7 @@ SAMPLING = {
 
 PLANS: dict[str, OperationPlan] = {plan.operation_id: plan for plan in (
     OperationPlan("listModels", "models"),
-    OperationPlan("retrieveModel", "models", "chat", path={"model": "model"}),
+    OperationPlan("retrieveModel", "models", path={"model": "model"}),
     OperationPlan(
         "createChatCompletion", "chat", "chat",
         params={**SAMPLING,

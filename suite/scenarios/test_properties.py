@@ -8,8 +8,7 @@ from __future__ import annotations
 import pytest
 
 from suite.checks.properties import NEGATIVE_IDS, POSITIVE_IDS
-from suite.properties.cases import NEGATIVE, POSITIVE
-from suite.properties.generation import SourceError
+from suite.properties.cases import NEGATIVE, POSITIVE, NotApplicable
 from suite.properties.operations import PLANS
 from suite.properties.phase import run_operation
 
@@ -22,7 +21,7 @@ def operations(negative: bool = False) -> list:
 def run(api, target, oaic_state, verdicts, operation_id: str, mode: str, requirements: tuple[str, ...]) -> None:
     try:
         findings, stopped = run_operation(api, target, oaic_state.values, operation_id, mode)
-    except (KeyError, SourceError) as exc:  # the chosen document does not describe this operation usably
+    except (KeyError, NotApplicable) as exc:  # the document or the target lacks what this operation needs
         verdicts.skip(requirements, f"{operation_id}: {exc}")
         return
     except ImportError as exc:
