@@ -23,10 +23,12 @@ FAST_PYTEST = "-p no:unraisableexception"
 MUTATION_SCORE: dict[str, set[str]] = {"tried": set(), "caught": set()}
 
 
-def suite_values(base_url: str, report_dir: str, only: Iterable[str] = (), timeout: float = 1.0) -> dict:
+def suite_values(base_url: str, report_dir: str, only: Iterable[str] = (), timeout: float = 1.0,
+                 skip: Iterable[str] = ()) -> dict:
     """``oaic run`` options: every capability claimed, every model area on a reference model."""
     return {**MODELS, "base_url": base_url, "api_key_env": KEY_ENV, "capabilities": "all", "timeout": str(timeout),
-            "total_timeout": "20", "report_dir": report_dir, "only": list(only) or None, "pytest_args": FAST_PYTEST}
+            "total_timeout": "20", "report_dir": report_dir, "only": list(only) or None, "skip": list(skip) or None,
+            "pytest_args": FAST_PYTEST}
 
 
 @contextlib.contextmanager
@@ -48,12 +50,13 @@ def reference_server() -> ReferenceServer:
 
 
 def run_against_reference(server: ReferenceServer, report_dir: str, faults: Iterable[str] = (),
-                          only: Iterable[str] = (), timeout: float = 1.0) -> tuple[int, Results]:
+                          only: Iterable[str] = (), timeout: float = 1.0,
+                          skip: Iterable[str] = ()) -> tuple[int, Results]:
     """Put a fresh provider with ``faults`` behind ``server`` and run the suite against it; (exit code, results).
     The suite's terminal report is swallowed: the caller asserts on the results."""
     server.reset(faults, api_key=API_KEY)
     with _key_in_env(), contextlib.redirect_stdout(io.StringIO()):
-        outcome = run_suite(suite_values(server.base_url, report_dir, only, timeout))
+        outcome = run_suite(suite_values(server.base_url, report_dir, only, timeout, skip))
     assert outcome.results is not None, f"the suite produced no results (exit {outcome.exit_code})"
     return outcome.exit_code, outcome.results
 

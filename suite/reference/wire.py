@@ -120,8 +120,9 @@ def _event_name(data: str) -> str | None:
 class WireResponse:
     """A raw ASGI response over bytes or an iterable of pieces (bytes, Stall, Close).
 
-    While pieces are being written it also listens for the client going away, so a stalled stream ends as
-    soon as the client gives up instead of holding the server for the whole stall.
+    The status line and headers go out with the first byte piece, so a Stall before any bytes is a server that
+    never starts answering. While pieces are being written it also listens for the client going away, so a
+    stalled response ends as soon as the client gives up instead of holding the server for the whole stall.
     """
 
     def __init__(self, status: int, headers: dict[str, str], body: bytes | Iterable[Any]) -> None:
@@ -136,12 +137,12 @@ class WireResponse:
             await send({"type": "http.response.start", "status": self.status, "headers": raw_headers})
             await send({"type": "http.response.body", "body": bytes(self.body)})
             return
-        await send({"type": "http.response.start", "status": self.status, "headers": raw_headers})
+        start = {"type": "http.response.start", "status": self.status, "headers": raw_headers}
         dropped = False
         async with anyio.create_task_group() as group:
             async def write() -> None:
                 nonlocal dropped
-                dropped = not await _write_pieces(self.body, send)
+                dropped = not await _write_pieces(self.body, start, send)
                 group.cancel_scope.cancel()
 
             async def watch() -> None:
@@ -155,18 +156,21 @@ class WireResponse:
             raise ConnectionDropped("connection dropped on purpose (fault)")
 
 
-async def _write_pieces(pieces: Iterable[Any], send: Any) -> bool:
-    """Write every piece; False when a Close marker says to drop the connection instead of finishing."""
-    for piece in _pieces(pieces):
+async def _write_pieces(pieces: Iterable[Any], start: dict, send: Any) -> bool:
+    """Write every piece (the start message before the first bytes); False when a Close marker says to drop
+    the connection instead of finishing."""
+    started = False
+    for piece in pieces:
         if isinstance(piece, Stall):
             await anyio.sleep(piece.seconds)
         elif isinstance(piece, Close):
             return False
         else:
+            if not started:
+                await send(start)
+                started = True
             await send({"type": "http.response.body", "body": piece, "more_body": True})
+    if not started:
+        await send(start)
     await send({"type": "http.response.body", "body": b"", "more_body": False})
     return True
-
-
-def _pieces(pieces: Iterable[Any]) -> Iterable[Any]:
-    return [pieces] if isinstance(pieces, (bytes, bytearray)) else pieces

@@ -83,3 +83,8 @@ fault("body-huge", ["transport.response.bounded"],
 fault("no-request-id", ["errors.headers.request-id"],
       "Responses carry no x-request-id header.",
       response_headers=lambda headers, ctx: {k: v for k, v in headers.items() if k != "x-request-id"})
+
+fault("headers-never-sent", ["transport.response.timely"],
+      "Non-streamed chat completions never start: no status line arrives before the client gives up.",
+      exercised_by=["chat.response.schema"],
+      response_body=lambda body, ctx: [Stall(STALL_SECONDS), body] if ctx.endpoint == "chat.completions" else body)
