@@ -195,3 +195,9 @@ def test_invalid_parameters_of_a_missing_list_endpoint_are_not_judged(status):
                              body={"detail": "Method Not Allowed"})
     findings = pagination.rejected_param(ex, "limit", 0)
     assert [f.verdict for f in findings] == ["skip"] and "list endpoint is not there" in findings[0].message
+
+
+def test_an_empty_list_shows_nothing_about_paging_or_order():
+    findings = pagination.walk([page_of([], False)], [])
+    assert {f.verdict for f in findings} == {"skip"}
+    assert [f.verdict for f in pagination.reverse_order([A], page_of([A], False))] == ["skip"]

@@ -152,6 +152,13 @@ def test_an_ignored_metadata_filter_fails():
 def test_an_update_the_list_does_not_see_fails():
     findings = stored.filtered_by_updated_metadata(listing(), "a", ["b"], "metadata[oaic_state]=updated")
     assert_fails(findings, "stored.update.metadata", "the list filtered by it does not include it")
+    assert not [f for f in findings if f.requirement == "stored.list.filter-metadata"]  # an empty list shows nothing
+
+
+def test_a_metadata_filter_that_misses_everything_leaves_the_update_unjudged():
+    findings = stored.filtered_by_updated_metadata(listing(), "a", ["b"], "metadata[oaic_state]=updated",
+                                                   filter_lists_ours=False)
+    assert [(f.requirement, f.verdict) for f in findings] == [("stored.update.metadata", "skip")]
 
 
 # -- delete -------------------------------------------------------------------------------------------------

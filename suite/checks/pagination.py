@@ -84,7 +84,7 @@ def page(ex: Exchange, limit: int | None = None) -> Iterable[Finding]:
     data = body.get("data") if isinstance(body, dict) else None
     if not isinstance(data, list):
         return
-    if limit is not None:
+    if limit is not None and data:  # an empty page cannot show whether the limit holds
         yield expect("pagination.limit.respected", len(data) <= limit,
                      f"GET {ex.path} returned {len(data)} items, more than limit={limit}", pointer="/data",
                      count=len(data))
@@ -112,6 +112,9 @@ def walk(pages: Sequence[Exchange], full_ids: Sequence[Any] | None = None, at_le
         reason = f"page {broken + 1} ({pages[broken].path}) was {pages[broken].describe()}" if broken is not None \
             else "no page was fetched"
         yield from (skipped(r, f"not judged: the walk broke off: {reason}") for r in reqs)
+        return
+    if not any(page_ids(ex) for ex in pages) and not full_ids and not at_least:
+        yield from (skipped(r, f"not judged: the list ({pages[0].path}) is empty") for r in reqs)
         return
     seen: list[Any] = []
     repeats: list[str] = []
@@ -170,6 +173,9 @@ def reverse_order(asc_items: Sequence[Any], desc_ex: Exchange, key: str = "creat
         return
     asc_ids = [item_id(i) for i in asc_items]
     desc_ids = [item_id(i) for i in desc_items]
+    if len(asc_ids) < 2 and len(desc_ids) < 2:
+        yield skipped(req, f"not judged: order needs two items, the list has {max(len(asc_ids), len(desc_ids))}")
+        return
     if sorted(map(str, asc_ids)) != sorted(map(str, desc_ids)):
         yield failed(req, f"order=desc listed {short(desc_ids, 160)}, but order=asc listed {short(asc_ids, 160)}: "
                           f"not the same items", asc=asc_ids, desc=desc_ids)
