@@ -117,12 +117,19 @@ class Transport:
             self._notify(exchange)
             return exchange
         attempt = 0
+        stale_connection_retried = False
         while True:
             self._check_budget()
             self._throttle()
             self.stats.requests += 1
             exchange = self._send_once(method, path, json, content, send_headers)
             exchange.retries = attempt
+            if exchange.error_kind == "closed" and exchange.status is None and not stale_connection_retried:
+                # A kept-alive connection the server had already dropped: nothing was answered, so send once
+                # more on a fresh connection, as HTTP clients do. A second failure is the server's.
+                stale_connection_retried = True
+                self.stats.retries += 1
+                continue
             if not (retry and exchange.status in RETRY_STATUSES and attempt < self.target.max_retries):
                 break
             attempt += 1

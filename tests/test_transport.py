@@ -138,3 +138,11 @@ def test_preflight_timeout_within_five_seconds():
 def test_preflight_accepts_any_http_answer():
     with wire_server() as (_, url):
         Transport(Target(base_url=url + "/nothing-here")).preflight()  # a 404 still proves the server is there
+
+
+def test_connection_dropped_before_any_answer_is_retried_once():
+    with wire_server() as (server, url):
+        transport = make(url)
+        ex = transport.get("/reset")
+        assert ex.status is None and ex.error_kind == "closed"
+        assert len(server.seen) == 2 and transport.stats.retries == 1  # one fresh attempt, then the verdict

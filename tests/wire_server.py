@@ -66,6 +66,10 @@ class _Handler(socketserver.BaseRequestHandler):
                             b'data: {"a":1}\n\n'))
         self.request.shutdown(socket.SHUT_RDWR)
 
+    def do_reset(self) -> None:
+        self.request.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+        self.request.close()  # RST before any byte of a response
+
     def do_trickle(self) -> None:
         self.send(_response("200 OK", {"content-type": "text/event-stream", "connection": "close"}))
         for _ in range(40):
