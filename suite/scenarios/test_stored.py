@@ -51,6 +51,7 @@ class StoredRun:
     creations: list[Exchange] = field(default_factory=list)
     updated_metadata: dict[str, str] | None = None
     tag_filter_lists_ours: bool | None = None  # known once the list was walked
+    list_unsupported: Exchange | None = None  # the list endpoint's honest "not supported", once seen
     deleted: set[str] = field(default_factory=set)
 
     def create(self) -> None:
@@ -113,6 +114,14 @@ def need_both(run: StoredRun, verdicts) -> bool:
     return False
 
 
+def need_list(run: StoredRun, verdicts, requirement: str) -> bool:
+    """False, with ``requirement`` unsupported, once the list endpoint said it is not supported."""
+    if run.list_unsupported is None:
+        return True
+    verdicts.unsupported([requirement], run.list_unsupported)
+    return False
+
+
 @pytest.mark.covers("stored.create.accepted")
 def test_store_true_creates_completions(run, verdicts):
     run.create()
@@ -152,6 +161,7 @@ def test_list_pages_walk_and_order(run, verdicts):
         lambda: run.api.get(LIST_PATH, params=run.tag_filter(order="desc", limit=LARGE_PAGE)),
         lambda e: set(run.ids) <= set(pagination.page_ids(e)))
     if honest_unsupported(large):
+        run.list_unsupported = large
         verdicts.unsupported(LIST_REQUIREMENTS, large)
         return
     verdicts.extend(pagination.page(large, LARGE_PAGE))
@@ -168,7 +178,7 @@ def test_list_pages_walk_and_order(run, verdicts):
 
 @pytest.mark.covers("stored.list.filter-model", "pagination.list.shape")
 def test_list_filtered_by_model(run, verdicts):
-    if not need_both(run, verdicts):
+    if not need_both(run, verdicts) or not need_list(run, verdicts, "stored.list.filter-model"):
         return
     if run.tag_filter_lists_ours is False:  # the query filters by the run's tag too
         verdicts.skip(["stored.list.filter-model"], "not judged: the metadata filter lists none of this run's "
@@ -183,7 +193,7 @@ def test_list_filtered_by_model(run, verdicts):
 
 @pytest.mark.covers("stored.list.filter-metadata", "stored.update.metadata", "pagination.list.shape")
 def test_list_filtered_by_updated_metadata(run, verdicts):
-    if not need_both(run, verdicts):
+    if not need_both(run, verdicts) or not need_list(run, verdicts, "stored.list.filter-metadata"):
         return
     if run.updated_metadata is None:
         verdicts.skip(sorted(verdicts.covered), "not judged: the metadata update did not succeed")
