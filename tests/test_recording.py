@@ -318,3 +318,17 @@ def test_replay_reuses_the_recorded_seed_unless_told_otherwise(tmp_path, monkeyp
         values = {"replay": str(folder), **asked}
         open_store(values, Target(base_url="")).close()
         assert (values["seed"], values["examples"]) == (used, "3")
+
+
+def test_a_credential_like_query_parameter_is_scrubbed_and_still_matches(tmp_path, monkeypatch):
+    _as_test(monkeypatch)
+    folder = _record(tmp_path, lambda store: _json_server(store, [{"page": 2}]).get(
+        "/things", params={"page_token": "tok-abcdef", "limit": 2}))
+    assert "tok-abcdef" not in (folder / "test_demo" / "test_one.yaml").read_text()
+    player = _player(folder)
+    try:
+        replayed = Transport(player.target, store=player).get("/things", params={"page_token": "tok-abcdef",
+                                                                                  "limit": 2})
+    finally:
+        player.close()
+    assert replayed.json() == {"page": 2}

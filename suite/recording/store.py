@@ -18,7 +18,7 @@ from . import cassette
 from .matching import MATCHERS, first_difference, parsed_body, path_and_query
 from .naming import cassette_name, current_test
 from .profile import PROFILE, read_target, write_profile
-from .scrubbing import run_secrets
+from .scrubbing import run_secrets, scrub_uri
 
 OPTIONS = "options.json"  # run options that decide which requests are sent
 REPLAYED_OPTIONS = ("seed", "examples")
@@ -45,6 +45,7 @@ class Recorder:
         self.cassettes: dict[str, list[tuple[Any, dict[str, Any]]]] = {}
 
     def replay(self, method: str, path: str, request_json: Any, content: bytes | None) -> Exchange:
+        """Never called (``replaying`` is False); here because the transport's store protocol has it."""
         raise NotRecorded("the recorder does not replay")
 
     def record(self, exchange: Exchange, content: bytes | None) -> None:
@@ -58,6 +59,9 @@ class Recorder:
         for old in self.folder.rglob("*.yaml"):
             if cassette.is_cassette(old):
                 old.unlink()
+        for folder in sorted(self.folder.rglob("*"), reverse=True):  # deepest first
+            if folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
         for name, interactions in sorted(self.cassettes.items()):
             cassette.save(self.folder / name, interactions)
         write_profile(self.folder, self.target, self.secrets)
@@ -115,7 +119,8 @@ class Player:
     def replay(self, method: str, path: str, request_json: Any, content: bytes | None) -> Exchange:
         nodeid, _ = current_test()
         name = cassette_name(nodeid)
-        request = cassette.request_of(method, self.target.base_url + path,
+        # Scrubbed as it was when recorded: a credential-like query parameter holds the placeholder there too.
+        request = cassette.request_of(method, scrub_uri(self.target.base_url + path, []),
                                       cassette.sent_body(request_json, content))
         response = self._tape(name).play(request)
         if response is None:
