@@ -85,6 +85,7 @@ def run_faults(jobs: list[tuple[str, tuple[str, ...], str]]) -> dict[str, dict[s
     import concurrent.futures
     import multiprocessing
 
-    workers = max(1, min(len(jobs), os.cpu_count() or 1, 4))
+    # One more worker than cores: some runs mostly wait (a stalled stream, a stored completion that never appears).
+    workers = max(1, min(len(jobs), (os.cpu_count() or 1) + 1, 4))
     with concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         return dict(pool.map(_run_one_fault, jobs))
