@@ -45,7 +45,7 @@ class StoredResponses:
         return record
 
 
-def _input_items(value: Any, call: "Call") -> list[dict]:
+def _input_items(value: Any) -> list[dict]:
     if isinstance(value, str):
         return [{"type": "message", "role": "user", "content": [{"type": "input_text", "text": value}]}]
     items = []
@@ -133,7 +133,7 @@ def create(call: "Call") -> JSONBody | EventStream:
     provider = call.provider
     p = Params(body, KNOWN)
     model = p.string("model", required=True)
-    new_items = _input_items(p.value("input", ("string", "array"), required=True), call)
+    new_items = _input_items(p.value("input", ("string", "array"), required=True))
     provider.require_model(model)
     instructions = p.string("instructions")
     limit = p.integer("max_output_tokens", MIN_OUTPUT_TOKENS)

@@ -50,9 +50,8 @@ def plan(tools: list[Tool], choice: Any, parallel: bool, prompt: str, salt: str)
     if not parallel or choice not in ("auto", "required"):
         chosen = chosen[:1]
     names = _proper_names(prompt)
-    calls: list[tuple[Tool, str]] = []
     if parallel and len(chosen) == 1 and len(names) > 1 and choice in ("auto", "required"):
-        calls = [(chosen[0], name) for name in names[:MAX_FAN_OUT]]
+        calls = [(chosen[0], name) for name in names[:MAX_FAN_OUT]]  # one call per place or name listed
     else:
         calls = [(tool, names[0] if names else "") for tool in chosen]
     return [PlannedCall(call_id(salt, i), tool.name,
