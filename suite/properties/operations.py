@@ -113,7 +113,7 @@ SAMPLING = {
     "frequency_penalty": Param(),
     "presence_penalty": Param(),
     "seed": Param(narrow={"minimum": 0, "maximum": INT32_MAX}),
-    "user": Param(narrow={"maxLength": 32}),
+    "user": Param(narrow={"minLength": 1, "maxLength": 32}),
     "stop": Param(("stop",), STOP),
     "n": Param(("n",), {"maximum": 2}),
 }
@@ -142,7 +142,7 @@ PLANS: dict[str, OperationPlan] = {plan.operation_id: plan for plan in (
         "createEmbedding", "embeddings", "embeddings",
         params={"encoding_format": Param(narrow={"const": "float"}),
                 "dimensions": Param(("embeddings_dimensions",), {"maximum": 64}),
-                "user": Param(narrow={"maxLength": 32})},
+                "user": Param(narrow={"minLength": 1, "maxLength": 32})},
         replaced={"model": "model", "input": "texts"},
         base_body={"model": "model", "input": "text"},
         negative=True),
