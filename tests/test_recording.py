@@ -10,6 +10,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from vcr.serialize import deserialize, serialize
 
 from suite.errors import UsageError
 from suite.exchange import Exchange
@@ -332,3 +335,25 @@ def test_a_credential_like_query_parameter_is_scrubbed_and_still_matches(tmp_pat
     finally:
         player.close()
     assert replayed.json() == {"page": 2}
+
+
+@settings(max_examples=60, deadline=None, database=None, derandomize=True)
+@given(body=st.one_of(st.text(alphabet=st.sampled_from(list("ab :#-'\"\\\t\r\n\x00\x85\u2028é✓\ufeff|>"))),
+                      st.binary(max_size=64)),
+       cuts=st.lists(st.integers(min_value=0, max_value=64), max_size=4))
+def test_any_body_round_trips_through_a_cassette_byte_for_byte(body, cuts):
+    from suite.recording import cassette
+
+    raw = body.encode("utf-8") if isinstance(body, str) else body
+    ends = sorted({min(c, len(raw)) for c in cuts} | {len(raw)})
+    chunks, start = [], 0
+    for index, end in enumerate(ends):
+        chunks.append((index * 0.01, raw[start:end]))
+        start = end
+    exchange = Exchange(method="POST", path="/x", status=200, headers={"content-type": "text/event-stream"},
+                        body=raw, chunks=chunks, elapsed=0.5)
+    request, response = cassette.to_interaction(exchange, None, BASE, [], "call")
+    text = serialize({"requests": [request], "responses": [response]}, cassette.SERIALIZER)  # as the persister does
+    requests, responses = deserialize(text, cassette.SERIALIZER)
+    replayed = cassette.to_exchange(requests[0], responses[0], "POST", "/x", None)
+    assert replayed.body == raw and replayed.chunks == chunks
