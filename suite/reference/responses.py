@@ -179,10 +179,10 @@ def create(call: "Call") -> JSONBody | EventStream:
         "tools": [{"type": "function", "name": t.name, "description": t.description or None,
                    "parameters": t.parameters, "strict": True} for t in tools],
         "top_logprobs": 0, "top_p": top_p, "truncation": "disabled",
-        "usage": {"input_tokens": input_tokens, "input_tokens_details": {"cached_tokens": 0},
+        "usage": {"input_tokens": input_tokens, "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
                   "output_tokens": generated, "output_tokens_details": {"reasoning_tokens": 0},
                   "total_tokens": input_tokens + generated},
-        "user": None, "metadata": meta,
+        "metadata": meta,
     }
     if store:
         inputs = [{"id": f"{response_id}_in{i}", **item} for i, item in enumerate(new_items)]
@@ -223,8 +223,8 @@ def events(response: dict, tokens: dict[str, list[str]]) -> list[dict]:
         out.append({"type": kind, "sequence_number": len(out), **fields})
 
     final = copy.deepcopy(response)
-    start = {**copy.deepcopy(final), "status": "in_progress", "output": [], "incomplete_details": None,
-             "usage": None}
+    start = {**copy.deepcopy(final), "status": "in_progress", "output": [], "incomplete_details": None}
+    del start["usage"]  # not known yet
     emit("response.created", response=start)
     emit("response.in_progress", response=start)
     for index, item in enumerate(final["output"]):
