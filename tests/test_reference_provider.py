@@ -252,3 +252,18 @@ def test_a_hook_may_answer_with_an_error(server):
         assert response.status_code == 503 and response.json()["error"]["type"] == "server_error"
     finally:
         del FAULTS[entry.name]
+
+
+def test_a_provider_bug_is_a_500_in_openai_shape(server):
+    def crash(body, ctx: FaultContext):
+        raise RuntimeError("bug")
+
+    entry = fault("test-only-crash", ["errors.body.shape"], "Every chat completion crashes.", public=False,
+                  request=crash)
+    try:
+        server.reset([entry.name])
+        response = httpx.post(server.base_url + "/chat/completions", json={"model": "ref-chat", "messages": []})
+        assert response.status_code == 500 and response.json()["error"]["type"] == "server_error"
+        assert response.headers["x-request-id"]
+    finally:
+        del FAULTS[entry.name]
