@@ -257,10 +257,10 @@ class CaseFinisher:
             return body
         if isinstance(body.get("model"), str) and "model" in self.plan.replaced:
             body["model"] = self.plan.value("model", self.target)
-        limit = self.plan.max_tokens_param
-        if limit and (limit not in body or (isinstance(body[limit], int) and not isinstance(body[limit], bool)
-                                            and body[limit] > self.plan.value("max_tokens", self.target))):
-            body[limit] = self.plan.value("max_tokens", self.target)
+        limit, small = self.plan.max_tokens_param, self.plan.value("max_tokens", self.target)
+        if limit and (body.get(limit) is None or (isinstance(body[limit], int) and not isinstance(body[limit], bool)
+                                                  and body[limit] > small)):
+            body[limit] = small  # absent or null would let a lenient server write at length
         return body
 
 
