@@ -177,14 +177,16 @@ class Transport:
 
     def _retry_delay(self, exchange: Exchange, attempt: int) -> float:
         cap = self.target.retry_after_cap
-        value = exchange.headers.get("retry-after")
+        value = exchange.headers.get("retry-after", "").strip()
         if value:
             try:
                 return min(max(float(value), 0.0), cap)
             except ValueError:
-                parsed = email.utils.parsedate_to_datetime(value) if value else None
-                if parsed is not None:
-                    return min(max(parsed.timestamp() - time.time(), 0.0), cap)
+                pass
+            try:  # an HTTP date
+                return min(max(email.utils.parsedate_to_datetime(value).timestamp() - time.time(), 0.0), cap)
+            except (TypeError, ValueError, OverflowError):
+                pass  # unreadable: back off as if there were none
         return min(0.5 * 2 ** (attempt - 1), cap)
 
     def _send_once(self, method: str, path: str, json: Any, content: bytes | None,

@@ -146,3 +146,13 @@ def test_connection_dropped_before_any_answer_is_retried_once():
         ex = transport.get("/reset")
         assert ex.status is None and ex.error_kind == "closed"
         assert len(server.seen) == 2 and transport.stats.retries == 1  # one fresh attempt, then the verdict
+
+
+def test_unreadable_retry_after_falls_back_to_backoff():
+    from suite.exchange import Exchange
+
+    transport = Transport(Target(base_url="http://h/v1", retry_after_cap=10))
+    soon = Exchange.from_parts(status=429, headers={"retry-after": "soon"})
+    date = Exchange.from_parts(status=429, headers={"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"})
+    assert transport._retry_delay(soon, 1) == 0.5 and transport._retry_delay(soon, 2) == 1.0
+    assert transport._retry_delay(date, 1) == 0.0  # a date in the past: retry now
