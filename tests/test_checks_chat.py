@@ -207,8 +207,10 @@ def test_json_object():
     assert_fails(chat.json_object_output(replying('```json\n{"ok": true}\n```')), "chat.output.json-object",
                  "not JSON")
     assert_fails(chat.json_object_output(replying("[1, 2]")), "chat.output.json-object", "expected an object")
-    cut = chat.json_object_output(replying('{"ok": tr', "length"))
+    cut = chat.json_object_output(replying(' {"ok": tr', "length"))
     assert [f.verdict for f in cut] == ["skip"]
+    assert_fails(chat.json_object_output(replying("Sure! Here is", "length")), "chat.output.json-object",
+                 "does not begin an object")
 
 
 def test_json_schema():

@@ -352,7 +352,7 @@ def logprobs(ex: Exchange, k: int) -> Iterable[Finding]:
         value = choice.get("logprobs")
         entries = value.get("content") if isinstance(value, dict) else None
         if not isinstance(entries, list) or (not entries and content_text(choice)):
-            tokens.append(f"{where} is {short(value, 100)}, expected "
+            tokens.append(f"{where} is {described(choice, 'logprobs', 100)}, expected "
                           f'{{"content": [one entry per token]}} (logprobs were requested)')
             continue
         for i, entry in enumerate(entries):
@@ -390,11 +390,16 @@ def _json_output(req: str, ex: Exchange, what: str, schema: dict | None) -> Iter
         try:
             value = json.loads(text)
         except ValueError as exc:
-            if choice.get("finish_reason") == "length":
+            # An answer cut by the token limit may be an unfinished object; one that does not even begin
+            # with "{" was never JSON.
+            if choice.get("finish_reason") == "length" and text.lstrip().startswith("{"):
                 yield skipped(req, f"not judged: choice {pos} was cut by the token limit before the JSON "
                                    f"ended")
             else:
-                yield failed(req, f"{what}: choice {pos} content is not JSON ({exc}): {short(text, 160)}",
+                cut = " (cut by the token limit, but it does not begin an object)" \
+                    if choice.get("finish_reason") == "length" else ""
+                yield failed(req, f"{what}: choice {pos} content is not JSON{cut} ({exc}): "
+                                  f"{short(text, 160)}",
                              pointer=json_pointer("choices", pos, "message", "content"))
             continue
         if schema is None:
