@@ -114,6 +114,8 @@ class Document:
         self.data = data
         self.uri = uri
         self._validators: dict[str, Draft202012Validator] = {}
+        self._fast: dict[str, Any] = {}  # jsonschema-rs validators by pointer (None: not available)
+        self._fast_registry: Any = None
 
     @cached_property
     def registry(self) -> Registry:
@@ -200,7 +202,45 @@ class Document:
 
     def schema_errors(self, pointer: str, instance: Any, limit: int = 5) -> list[str]:
         """Readable violations: '<json pointer>: <what is wrong>' (empty when the instance is valid)."""
+        if self.is_valid(pointer, instance):
+            return []
         return describe_errors(self.validator(pointer).iter_errors(instance), limit)
+
+    def is_valid(self, pointer: str, instance: Any) -> bool:
+        """Whether the instance is valid; with jsonschema-rs when it is installed (hundreds of times faster than
+        jsonschema, which still words the errors)."""
+        fast = self._fast_validator(pointer)
+        if fast is not None:
+            try:
+                return fast.is_valid(instance)
+            except (ValueError, OverflowError, TypeError):  # e.g. an integer beyond 64 bits
+                pass
+        return self.validator(pointer).is_valid(instance)
+
+    def _fast_validator(self, pointer: str) -> Any:
+        if pointer not in self._fast:
+            self._fast[pointer] = None
+            rs = _jsonschema_rs()
+            if rs is not None:
+                self.validator(pointer)  # same errors for an unknown pointer as without jsonschema-rs
+                target = pointer if pointer.startswith("/") else f"/components/schemas/{pointer}"
+                try:
+                    if self._fast_registry is None:
+                        self._fast_registry = rs.Registry([(self.uri, self.data)])
+                    self._fast[pointer] = rs.validator_for({"$ref": f"{self.uri}#{target}"},
+                                                           registry=self._fast_registry, validate_formats=False)
+                except (ValueError, rs.ReferencingError):
+                    pass
+        return self._fast[pointer]
+
+
+@lru_cache(maxsize=1)
+def _jsonschema_rs() -> Any:
+    try:
+        import jsonschema_rs
+    except ImportError:
+        return None
+    return jsonschema_rs
 
 
 def describe_errors(errors: Iterator[Any], limit: int = 5) -> list[str]:

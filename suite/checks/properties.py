@@ -155,7 +155,7 @@ def schema_problems(document: Document, pointer: str, value: Any) -> list[str]:
     """Violations of the schema, forgiving optional members that are null: clients (and OpenAI's own SDK) read
     null and absent alike, and the official document does not always say which fields may be null."""
     problems = document.schema_errors(pointer, value, limit=3)
-    if problems and document.validator(pointer).is_valid(without_nulls(value)):
+    if problems and document.is_valid(pointer, without_nulls(value)):
         return []
     return problems
 
