@@ -192,6 +192,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     if values.get("record") and values.get("replay"):
         raise UsageError("--record and --replay cannot be used together")
+    from .properties.phase import check_options
+
+    check_options(values)
     flags = target_flags(values)
     has_target = any(flags.get(k) for k in ("base_url", "target")) or os.environ.get("OAIC_BASE_URL") \
         or os.environ.get("OAIC_TARGET")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+from pathlib import Path
 
 import pytest
 
@@ -61,3 +62,15 @@ def test_a_recorded_phase_replays_with_the_same_verdicts(server, tmp_path):
     replayed = verdicts(outcome.results)
     assert {r: replayed[r][0] for r in PROPERTY_IDS} == {r: live[r][0] for r in PROPERTY_IDS}
     assert "not-recorded" not in {v for v, _ in replayed.values()}
+
+
+OFFICIAL = Path(__file__).resolve().parent.parent.parent / "shared" / "spec" / "openai-openapi.json"
+
+
+@pytest.mark.skipif(not OFFICIAL.is_file(), reason="the official document (../shared/spec) is not beside the clone")
+def test_the_official_document_drives_the_phase_with_spec(server, tmp_path, monkeypatch):
+    monkeypatch.setenv("OAIC_CACHE_DIR", str(tmp_path / "cache"))
+    code, found = property_phase(server, tmp_path, spec=str(OFFICIAL))
+    assert code == 0, {r: found[r] for r in PROPERTY_IDS}
+    _, broken = property_phase(server, tmp_path, faults=["error-detail-body"], spec=str(OFFICIAL))
+    assert broken["property.negative.error-shape"][0] == "fail"

@@ -243,3 +243,11 @@ def test_the_normalized_official_document_accepts_what_openai_sends():
     assert official.schema_errors("ErrorResponse", {"error": {"message": "m", "type": "invalid_request_error",
                                                               "param": None, "code": None}}) == []
     assert "400" in chat.documented_statuses()
+
+
+def test_run_refuses_a_bad_spec_or_examples_before_sending(tmp_path, capsys):
+    """No server listens on port 9: a usage error must come before the preflight would fail."""
+    assert main(["run", "--base-url", "http://127.0.0.1:9/v1", "--model", "m", "--spec", str(tmp_path / "no.json")]) == 2
+    assert "cannot read the OpenAPI document" in capsys.readouterr().err
+    assert main(["run", "--base-url", "http://127.0.0.1:9/v1", "--model", "m", "--examples", "none"]) == 2
+    assert "--examples must be an integer" in capsys.readouterr().err

@@ -28,6 +28,14 @@ def settings_from(values: dict[str, Any]) -> tuple[int, int]:
     return examples, seed
 
 
+def check_options(values: dict[str, Any]) -> None:
+    """Bad --examples, --seed or --spec are usage errors before anything is sent (the document is loaded and
+    normalized once: the run reuses it)."""
+    settings_from(values)
+    if values.get("spec"):
+        source_document(values["spec"])
+
+
 def _integer(value: Any, default: int, flag: str, minimum: int) -> int:
     if value in (None, ""):
         return default
