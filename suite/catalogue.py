@@ -43,6 +43,7 @@ class Requirement:
 
 class Catalogue:
     def __init__(self, requirements: Iterable[Requirement]) -> None:
+        self._matches: dict[str, list[Requirement]] = {}
         self.by_id: dict[str, Requirement] = {}
         for req in requirements:
             if req.id in self.by_id:
@@ -69,7 +70,10 @@ class Catalogue:
         return sorted({r.area for r in self})
 
     def matching(self, pattern: str) -> list[Requirement]:
-        return [r for r in self if fnmatch.fnmatchcase(r.id, pattern)]
+        # Called for every scenario's covers() patterns at collection: remember the answers.
+        if pattern not in self._matches:
+            self._matches[pattern] = [r for r in self if fnmatch.fnmatchcase(r.id, pattern)]
+        return self._matches[pattern]
 
     def select(self, only: list[str] | None = None, skip: list[str] | None = None) -> set[str]:
         """IDs selected by --only/--skip globs. Raises CatalogueError naming a pattern that matches nothing."""
