@@ -168,3 +168,11 @@ def test_optional_members_set_to_null_are_read_as_absent():
     body["choices"][0]["finish_reason"] = None  # required: null is not a value here
     assert_fails(checks.judge_positive([example(200, body)], CHAT), "property.positive.response-schema",
                  contains="/choices/0/finish_reason")
+
+
+def test_a_rate_limit_does_not_count_as_a_rejection():
+    limited = negative(429, {"error": {"message": "slow down", "type": "requests", "param": None,
+                                       "code": "rate_limit_exceeded"}})
+    findings = checks.judge_negative([limited], CHAT)
+    assert not [f for f in findings if f.requirement == "property.negative.rejected"]
+    assert_passes(findings, "property.negative.error-shape")
