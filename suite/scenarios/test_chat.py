@@ -100,12 +100,13 @@ def test_two_choices(api, target, verdicts):
 
 
 def capped(target, param):
-    """A counting request capped at CAP tokens by ``param``. When the target claims stop sequences, a stop at
-    "11" bounds the answer of a server that ignores the cap (a runaway answer of a small model would time out
-    and hold up the requests after it) and still leaves ten numbers, far above the cap."""
+    """A counting request capped at CAP tokens by ``param``. A server that ignores the cap would let a small
+    model ramble to the end of its context, time out, and hold up the requests after it; so when the target
+    claims stop sequences, the answer also stops at "11" (ten numbers, far above the cap) or at the first line
+    break (where a rambling answer usually has several words more than the cap allows)."""
     body = {"model": target.model("chat"), "messages": [{"role": "user", "content": COUNT_TO_20}], param: CAP}
     if target.claims("stop"):
-        body["stop"] = ["11"]
+        body["stop"] = ["11", "\n"]
     return body
 
 
