@@ -66,7 +66,7 @@ def test_openai_completions_pass(name):
     ("model", None, "chat.response.identity", "model is null"),
     ("choices", [], "chat.response.choices", "expected a list of 1"),
     ("choices/0/index", 1, "chat.response.choices", "indexes are [1]"),
-    ("choices/0/index", ..., "chat.response.choices", "/choices/0/index is"),
+    ("choices/0/index", ..., "chat.response.choices", "/choices/0/index is missing"),
     ("choices/0/message/role", "model", "chat.response.role", '"model", expected "assistant"'),
     ("choices/0/message/role", "", "chat.response.role", "expected \"assistant\""),
     ("choices/0/message/content", None, "chat.response.content", "neither tool_calls nor a refusal"),

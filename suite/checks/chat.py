@@ -202,11 +202,12 @@ def index_problems(choices: Any, n: int) -> list[str]:
     problems = []
     indexes = []
     for pos, choice in enumerate(choices):
-        index = choice.get("index") if isinstance(choice, dict) else None
-        if not is_int(index):
-            problems.append(f"/choices/{pos}/index is {short(index, 60)}, expected an integer")
+        if not isinstance(choice, dict):
+            problems.append(f"/choices/{pos} is {short(choice, 60)}, expected an object")
+        elif not is_int(choice.get("index")):
+            problems.append(f"/choices/{pos}/index is {described(choice, 'index')}, expected an integer")
         else:
-            indexes.append(index)
+            indexes.append(choice["index"])
     if n == 1 and len(choices) != 1:
         problems.append(f"{len(choices)} choices for a request of one, expected 1")
     if not problems and sorted(indexes) != list(range(len(choices))):
