@@ -22,7 +22,6 @@ RECORDINGS=(
   "litellm-1.106.2|litellm|--api-key-env LITELLM_MASTER_KEY --model mock-gpt --tools-model mock-tools --embedding-model mock-embed --completions-model mock-gpt --responses-model mock-gpt --capabilities models,chat,streaming,stream_usage,tools,embeddings,completions,responses,auth"
   "transformers-5.23.0|transformers|--model gemma-3-270m-hf --completions-model gemma-3-270m-hf --responses-model gemma-3-270m-hf --capabilities chat,streaming,completions,responses,responses_streaming --timeout 120 --total-timeout 300"
   "infinity-0.0.78|infinity|--embedding-model all-MiniLM-L6-v2 --capabilities models,embeddings,embeddings_base64,embeddings_dimensions"
-  "stubllm-0.1.5|stubllm|--model gpt-4o-mini --tools-model gpt-4o-mini --embedding-model text-embedding-3-small --capabilities models,chat,streaming,tools,embeddings"
 )
 
 free_port() { "$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 
-from suite.cli import main
 from suite.recording import BUNDLED, DEFAULT_RECORDING
 from suite.runner import run_suite
 
@@ -30,11 +29,26 @@ def test_the_default_recording_is_bundled():
     assert len(RECORDINGS) >= 3
 
 
+@pytest.fixture(scope="module")
+def replayed(tmp_path_factory):
+    """Each recording replayed once in this interpreter: folder -> the results.json it wrote."""
+    done: dict[Path, Path] = {}
+
+    def replay(folder: Path) -> Path:
+        if folder not in done:
+            reports = tmp_path_factory.mktemp("replay") / "reports"
+            outcome = run_suite({"replay": str(folder), "report_dir": str(reports)})
+            assert outcome.results is not None, f"replaying {folder} did not run"
+            done[folder] = reports / "results.json"
+        return done[folder]
+
+    return replay
+
+
 @pytest.mark.parametrize("folder", RECORDINGS, ids=[p.name for p in RECORDINGS])
-def test_replay_gives_the_expected_verdicts(folder: Path, tmp_path: Path):
-    results = run_suite({"replay": str(folder), "report_dir": str(tmp_path)}).results
-    assert results is not None, f"replaying {folder} did not run"
-    verdicts = {r.requirement.id: (r.verdict, r.message) for r in results.by_requirement()}
+def test_replay_gives_the_expected_verdicts(folder: Path, replayed):
+    results = json.loads(replayed(folder).read_text(encoding="utf-8"))
+    verdicts = {r["requirement"]: (r["verdict"], r["message"]) for r in results["requirements"]}
     if UPDATE:
         (folder / EXPECTED).write_text(json.dumps({k: v for k, (v, _) in sorted(verdicts.items())}, indent=1)
                                        + "\n", encoding="utf-8")
@@ -56,15 +70,12 @@ def _stable(path: Path) -> dict:
 
 
 @pytest.mark.skipif(UPDATE, reason="refreshing expected verdicts")
-def test_the_default_run_gives_identical_results_twice(tmp_path: Path, monkeypatch, capsys):
-    """Once in a fresh interpreter (its own hash seed), once in this one; same folder, same arguments."""
-    first = subprocess.run([sys.executable, "-m", "suite.cli", "run"], cwd=tmp_path, capture_output=True,
-                           timeout=120, env={k: v for k, v in os.environ.items() if not k.startswith("OAIC_")})
-    assert first.returncode in (0, 1), first.stderr.decode()[-2000:]
-    assert b"replaying the bundled recording" in first.stderr
-    (tmp_path / "reports").rename(tmp_path / "first")
-    monkeypatch.chdir(tmp_path)
-    for name in [k for k in os.environ if k.startswith("OAIC_")]:
-        monkeypatch.delenv(name)
-    assert main(["run"]) in (0, 1)
-    assert _stable(tmp_path / "reports" / "results.json") == _stable(tmp_path / "first" / "results.json")
+def test_the_default_run_gives_identical_results_twice(tmp_path: Path, replayed):
+    """`oaic run` in a fresh interpreter (its own hash seed) gives the results of the replay in this one."""
+    reports = tmp_path / "reports"
+    run = subprocess.run([sys.executable, "-m", "suite.cli", "run", "--report-dir", str(reports)], cwd=tmp_path,
+                         capture_output=True, timeout=120,
+                         env={k: v for k, v in os.environ.items() if not k.startswith("OAIC_")})
+    assert run.returncode in (0, 1), run.stderr.decode()[-2000:]
+    assert b"replaying the bundled recording" in run.stderr
+    assert _stable(reports / "results.json") == _stable(replayed(BUNDLED / DEFAULT_RECORDING))
