@@ -357,3 +357,15 @@ def test_any_body_round_trips_through_a_cassette_byte_for_byte(body, cuts):
     requests, responses = deserialize(text, cassette.SERIALIZER)
     replayed = cassette.to_exchange(requests[0], responses[0], "POST", "/x", None)
     assert replayed.body == raw and replayed.chunks == chunks
+
+
+def test_a_broken_cassette_is_named(tmp_path, monkeypatch):
+    _as_test(monkeypatch)
+    folder = _record(tmp_path, lambda store: _json_server(store, [{}]).get("/models"))
+    (folder / "test_demo" / "test_one.yaml").write_text("interactions:\n- request: [unclosed\n")
+    player = _player(folder)
+    try:
+        with pytest.raises(ValueError, match="test_one.yaml is not a readable VCR cassette"):
+            Transport(player.target, store=player).get("/models")
+    finally:
+        player.close()

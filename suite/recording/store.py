@@ -74,7 +74,10 @@ class _Tape:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.interactions = cassette.load(path) if path.is_file() else []
+        try:
+            self.interactions = cassette.load(path) if path.is_file() else []
+        except Exception as exc:  # a hand-edited or truncated file: say which one
+            raise ValueError(f"cassette {path} is not a readable VCR cassette: {exc}") from exc
         self.played = [False] * len(self.interactions)
 
     def play(self, request: Any, only_fixtures: bool = False) -> dict[str, Any] | None:
