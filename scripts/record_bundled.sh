@@ -57,16 +57,33 @@ record() {  # folder, server, flags
     echo "$folder: oaic run failed with exit code $status" >&2
     return 1
   fi
+  # The recording must replay to the verdicts of the live run; a difference means a request that is not a
+  # function of the target and the options (a random or clock value), or a response the cassette lost.
+  "$OAIC" run --replay "$ROOT/cassettes/$folder" --report-dir "$WORK/replay-$folder" > /dev/null || true
+  "$PYTHON" - "$WORK/reports-$folder/results.json" "$WORK/replay-$folder/results.json" <<'CHECK'
+import json, sys
+live, replay = ({r["requirement"]: r["verdict"] for r in json.load(open(p))["requirements"]} for p in sys.argv[1:])
+changed = sorted(k for k in live if live[k] != replay.get(k))
+for k in changed:
+    print(f"  {k}: live {live[k]}, replayed {replay.get(k)}", file=sys.stderr)
+print(f"replay matches the live run on {len(live) - len(changed)} of {len(live)} requirements")
+sys.exit(1 if changed else 0)
+CHECK
 }
 
 chosen=("$@")
+failed=()
 for entry in "${RECORDINGS[@]}"; do
   IFS='|' read -r folder server flags <<< "$entry"
   if [ "${#chosen[@]}" -eq 0 ] || [[ " ${chosen[*]} " == *" $folder "* ]]; then
-    record "$folder" "$server" "$flags"
+    record "$folder" "$server" "$flags" || failed+=("$folder")
   fi
 done
 
 echo "== refreshing the expected verdicts of every bundled recording"
 cd "$ROOT"
 OAIC_UPDATE_EXPECTED=1 "$PYTHON" -m pytest tests/test_bundled_recordings.py -q -p no:cacheprovider
+if [ "${#failed[@]}" -gt 0 ]; then
+  echo "not recorded cleanly: ${failed[*]}" >&2
+  exit 1
+fi
