@@ -80,8 +80,7 @@ def usage_problems(usage: Any) -> tuple[list[str], str | None]:
     for key in ("prompt_tokens", "completion_tokens", "total_tokens"):
         value = usage.get(key)
         if not is_int(value) or value < 0:
-            problems.append(f"usage.{key} is {short(value, 60) if key in usage else 'missing'}, "
-                            f"expected a non-negative integer")
+            problems.append(f"usage.{key} is {described(usage, key)}, expected a non-negative integer")
     if problems:
         return problems, None
     prompt, completion, total = usage["prompt_tokens"], usage["completion_tokens"], usage["total_tokens"]
@@ -97,10 +96,10 @@ def token_problems(entry: Any, pointer: str) -> list[str]:
         return [f"{pointer} is {short(entry, 80)}, expected an object"]
     problems = []
     if not isinstance(entry.get("token"), str):
-        problems.append(f"{pointer}/token is {short(entry.get('token'), 60)}, expected a string")
+        problems.append(f"{pointer}/token is {described(entry, 'token')}, expected a string")
     logprob = entry.get("logprob")
     if not isinstance(logprob, (int, float)) or isinstance(logprob, bool):
-        problems.append(f"{pointer}/logprob is {short(logprob, 60)}, expected a number")
+        problems.append(f"{pointer}/logprob is {described(entry, 'logprob')}, expected a number")
     elif logprob > LOGPROB_TOLERANCE:
         problems.append(f"{pointer}/logprob is {logprob}, but a log probability is never above 0")
     if "bytes" not in entry:
@@ -117,8 +116,8 @@ def top_k_problems(entry: Any, k: int, pointer: str) -> list[str]:
         return []  # reported by token_problems
     top = entry.get("top_logprobs")
     if not isinstance(top, list):
-        return [f"{pointer}/top_logprobs is {short(top, 60) if 'top_logprobs' in entry else 'missing'}, "
-                f"expected a list of {k} alternatives"]
+        return [f"{pointer}/top_logprobs is {described(entry, 'top_logprobs')}, expected a list of {k} "
+                f"alternatives"]
     problems = []
     if len(top) != k:
         problems.append(f"{pointer}/top_logprobs has {len(top)} alternatives, expected top_logprobs = {k}")
@@ -150,8 +149,7 @@ def completion_shape(ex: Exchange, n: int = 1) -> Iterable[Finding]:
     if body is None:
         return
     yield expect("chat.response.object", body.get("object") == COMPLETION_OBJECT,
-                 f'object is {short(body.get("object"), 80) if "object" in body else "missing"}, '
-                 f'expected "{COMPLETION_OBJECT}"', pointer="/object")
+                 f'object is {described(body, "object")}, expected "{COMPLETION_OBJECT}"', pointer="/object")
     yield report("chat.response.identity", identity_problems(body))
     yield report("chat.response.choices", index_problems(body.get("choices"), n), pointer="/choices")
     roles, contents, reasons = [], [], []
@@ -159,17 +157,15 @@ def completion_shape(ex: Exchange, n: int = 1) -> Iterable[Finding]:
         message = choice.get("message")
         where = json_pointer("choices", pos, "message")
         if not isinstance(message, dict):
-            roles.append(f"{where} is {short(message, 80) if 'message' in choice else 'missing'}, "
-                         f"expected an object")
+            roles.append(f"{where} is {described(choice, 'message')}, expected an object")
             continue
         if message.get("role") != "assistant":
-            role = short(message.get("role"), 60) if "role" in message else "missing"
-            roles.append(f'{where}/role is {role}, expected "assistant"')
+            roles.append(f'{where}/role is {described(message, "role")}, expected "assistant"')
         contents += content_problems(message, where)
         reason = choice.get("finish_reason")
         if reason not in FINISH_REASONS:
-            got = short(reason, 60) if "finish_reason" in choice else "missing"
-            reasons.append(f"{json_pointer('choices', pos, 'finish_reason')} is {got}, expected one of "
+            reasons.append(f"{json_pointer('choices', pos, 'finish_reason')} is "
+                           f"{described(choice, 'finish_reason')}, expected one of "
                            f"{', '.join(FINISH_REASONS)}")
     if choices_of(body):
         yield report("chat.response.role", roles)
@@ -181,12 +177,10 @@ def identity_problems(body: dict) -> list[str]:
     problems = []
     for key in ("id", "model"):
         if not isinstance(body.get(key), str) or not body.get(key):
-            problems.append(f"{key} is {short(body.get(key), 60) if key in body else 'missing'}, "
-                            f"expected a non-empty string")
+            problems.append(f"{key} is {described(body, key)}, expected a non-empty string")
     created = body.get("created")
     if not is_int(created):
-        problems.append(f"created is {short(created, 60) if 'created' in body else 'missing'}, "
-                        f"expected an integer (Unix seconds)")
+        problems.append(f"created is {described(body, 'created')}, expected an integer (Unix seconds)")
     elif created < 0 or created > 10**11:
         problems.append(f"created is {created}, which is not a Unix time in seconds"
                         + (" (milliseconds?)" if created > 10**11 else ""))
