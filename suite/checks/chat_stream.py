@@ -23,7 +23,7 @@ STREAM_TYPE = "text/event-stream"
 
 
 # -- reading a stream ------------------------------------------------------------------------------------
-def _not_judged(ex: Exchange, requirements: Iterable[str]) -> list[Finding]:
+def _needs_stream(ex: Exchange, requirements: Iterable[str]) -> list[Finding]:
     """Skips for requirements that need a 200 event stream when there is none (content-type says why)."""
     if ex.status is None:
         return no_response(ex, requirements)
@@ -44,19 +44,30 @@ def chunks(ex: Exchange) -> list[tuple[int, dict]]:
 
 
 @dataclass
+class Delta:
+    """One choice entry of one chunk."""
+
+    event: int  # the index of the SSE event that carried it
+    delta: dict
+    finish_reason: Any
+    logprobs: Any
+
+
+@dataclass
 class ChoiceTrack:
-    """Everything one choice index received, in order: (event index, delta, finish_reason, logprobs)."""
+    """Everything one choice index received, in order."""
 
     index: int
-    deltas: list[tuple[int, dict, Any, Any]] = field(default_factory=list)
+    deltas: list[Delta] = field(default_factory=list)
 
     @property
     def finishes(self) -> list[tuple[int, Any]]:
-        return [(event, reason) for event, _, reason, _ in self.deltas if reason is not None]
+        """(event, finish_reason) of every delta that carried a finish_reason."""
+        return [(d.event, d.finish_reason) for d in self.deltas if d.finish_reason is not None]
 
     @property
     def content(self) -> str:
-        return "".join(d.get("content") for _, d, _, _ in self.deltas if isinstance(d.get("content"), str))
+        return "".join(d.delta["content"] for d in self.deltas if isinstance(d.delta.get("content"), str))
 
 
 def tracks(ex: Exchange) -> dict[int, ChoiceTrack]:
@@ -74,7 +85,7 @@ def tracks(ex: Exchange) -> dict[int, ChoiceTrack]:
             index = choice.get("index") if is_int(choice.get("index")) else pos
             delta = choice.get("delta") if isinstance(choice.get("delta"), dict) else {}
             out.setdefault(index, ChoiceTrack(index)).deltas.append(
-                (event, delta, choice.get("finish_reason"), choice.get("logprobs")))
+                Delta(event, delta, choice.get("finish_reason"), choice.get("logprobs")))
     return dict(sorted(out.items()))
 
 
@@ -99,7 +110,7 @@ def content_type(ex: Exchange) -> Iterable[Finding]:
 @check("chat.stream.data-json", "chat.stream.done-sentinel", "chat.stream.after-done")
 def wire(ex: Exchange) -> Iterable[Finding]:
     reqs = ("chat.stream.data-json", "chat.stream.done-sentinel", "chat.stream.after-done")
-    missing = _not_judged(ex, reqs)
+    missing = _needs_stream(ex, reqs)
     if missing:
         yield from missing
         return
@@ -136,7 +147,7 @@ def wire(ex: Exchange) -> Iterable[Finding]:
 @check("chat.stream.no-error-event")
 def error_events(ex: Exchange) -> Iterable[Finding]:
     req = "chat.stream.no-error-event"
-    missing = _not_judged(ex, (req,))
+    missing = _needs_stream(ex, (req,))
     if missing:
         yield from missing
         return
@@ -154,7 +165,7 @@ def error_events(ex: Exchange) -> Iterable[Finding]:
 @check("chat.stream.chunk-schema", "chat.stream.object", "chat.stream.identity")
 def chunk_shape(ex: Exchange) -> Iterable[Finding]:
     reqs = ("chat.stream.chunk-schema", "chat.stream.object", "chat.stream.identity")
-    missing = _not_judged(ex, reqs)
+    missing = _needs_stream(ex, reqs)
     if missing:
         yield from missing
         return
@@ -200,7 +211,7 @@ def identity_problems(items: list[tuple[int, dict]]) -> list[str]:
 @check("chat.stream.role-first", "chat.stream.role-consistent", "chat.stream.role-once")
 def roles(ex: Exchange) -> Iterable[Finding]:
     reqs = ("chat.stream.role-first", "chat.stream.role-consistent", "chat.stream.role-once")
-    missing = _not_judged(ex, reqs)
+    missing = _needs_stream(ex, reqs)
     if missing:
         yield from missing
         return
@@ -210,17 +221,17 @@ def roles(ex: Exchange) -> Iterable[Finding]:
         return
     first, other, repeated = [], [], []
     for index, track in by_index.items():
-        event, delta, _, _ = track.deltas[0]
-        if delta.get("role") != "assistant":
-            first.append(f"choice {index}: its first delta (event #{event}) has role "
-                         f"{described(delta, 'role')}, expected \"assistant\"")
-        for event, delta, _, _ in track.deltas[1:]:
-            role = delta.get("role")
+        opening = track.deltas[0]
+        if opening.delta.get("role") != "assistant":
+            first.append(f"choice {index}: its first delta (event #{opening.event}) has role "
+                         f"{described(opening.delta, 'role')}, expected \"assistant\"")
+        for later in track.deltas[1:]:
+            role = later.delta.get("role")
             if role == "assistant":
-                repeated.append(f"choice {index}: event #{event} repeats role \"assistant\"")
+                repeated.append(f"choice {index}: event #{later.event} repeats role \"assistant\"")
             elif role is not None:
-                other.append(f"choice {index}: event #{event} has role {short(role, 40)} after the first "
-                             f"delta")
+                other.append(f"choice {index}: event #{later.event} has role {short(role, 40)} after the "
+                             f"first delta")
     yield report("chat.stream.role-first", first)
     yield report("chat.stream.role-consistent", other)
     yield report("chat.stream.role-once", repeated, "", repeats=len(repeated))
@@ -229,7 +240,7 @@ def roles(ex: Exchange) -> Iterable[Finding]:
 @check("chat.stream.finish-once", "chat.stream.finish-reason", "chat.stream.no-content-after-finish")
 def finishes(ex: Exchange) -> Iterable[Finding]:
     reqs = ("chat.stream.finish-once", "chat.stream.finish-reason", "chat.stream.no-content-after-finish")
-    missing = _not_judged(ex, reqs)
+    missing = _needs_stream(ex, reqs)
     if missing:
         yield from missing
         return
@@ -251,7 +262,7 @@ def finishes(ex: Exchange) -> Iterable[Finding]:
                    f"{', '.join(FINISH_REASONS)}" for e, r in ends if r not in FINISH_REASONS]
         if ends:
             finished_at = ends[0][0]
-            late = [e for e, delta, _, _ in track.deltas if e > finished_at and carries_output(delta)]
+            late = [d.event for d in track.deltas if d.event > finished_at and carries_output(d.delta)]
             if late:
                 more = f" and {len(late) - 1} more" if len(late) > 1 else ""
                 after.append(f"choice {index} finished at event #{finished_at} but got output at event "
@@ -266,7 +277,7 @@ def finishes(ex: Exchange) -> Iterable[Finding]:
 def usage_final(ex: Exchange) -> Iterable[Finding]:
     """stream_options.include_usage was true."""
     req = "chat.stream.usage-final"
-    missing = _not_judged(ex, (req,))
+    missing = _needs_stream(ex, (req,))
     if missing:
         yield from missing
         return
@@ -294,7 +305,7 @@ def usage_final(ex: Exchange) -> Iterable[Finding]:
 def usage_unrequested(ex: Exchange) -> Iterable[Finding]:
     """stream_options.include_usage was not sent."""
     req = "chat.stream.usage-unrequested"
-    missing = _not_judged(ex, (req,))
+    missing = _needs_stream(ex, (req,))
     if missing:
         yield from missing
         return
@@ -307,7 +318,7 @@ def usage_unrequested(ex: Exchange) -> Iterable[Finding]:
 @check("chat.stream.n-choices")
 def n_choices(ex: Exchange, n: int) -> Iterable[Finding]:
     req = "chat.stream.n-choices"
-    missing = _not_judged(ex, (req,))
+    missing = _needs_stream(ex, (req,))
     if missing:
         yield from missing
         return
@@ -316,7 +327,7 @@ def n_choices(ex: Exchange, n: int) -> Iterable[Finding]:
     if sorted(by_index) != list(range(n)):
         problems.append(f"n={n}: the stream carried choice indexes {sorted(by_index)}, expected 0..{n - 1}")
     for index, track in by_index.items():
-        if track.deltas[0][1].get("role") != "assistant":
+        if track.deltas[0].delta.get("role") != "assistant":
             problems.append(f"choice {index} did not start with role \"assistant\"")
         if len(track.finishes) != 1:
             problems.append(f"choice {index} got {len(track.finishes)} finish_reasons, expected 1")
@@ -326,24 +337,24 @@ def n_choices(ex: Exchange, n: int) -> Iterable[Finding]:
 @check("chat.stream.logprobs")
 def logprobs(ex: Exchange, k: int) -> Iterable[Finding]:
     req = "chat.stream.logprobs"
-    missing = _not_judged(ex, (req,))
+    missing = _needs_stream(ex, (req,))
     if missing:
         yield from missing
         return
     problems, entries_seen = [], 0
     for index, track in tracks(ex).items():
-        for event, delta, _, logprobs_value in track.deltas:
-            if not delta.get("content"):
+        for d in track.deltas:
+            if not d.delta.get("content"):
                 continue
-            entries = logprobs_value.get("content") if isinstance(logprobs_value, dict) else None
+            entries = d.logprobs.get("content") if isinstance(d.logprobs, dict) else None
             if not isinstance(entries, list) or not entries:
-                problems.append(f"event #{event}, choice {index}: content {short(delta.get('content'), 40)} "
-                                f"arrived with logprobs {short(logprobs_value, 80)}, expected "
+                problems.append(f"event #{d.event}, choice {index}: content {short(d.delta['content'], 40)} "
+                                f"arrived with logprobs {short(d.logprobs, 80)}, expected "
                                 f"logprobs.content entries")
                 continue
             for i, entry in enumerate(entries):
                 entries_seen += 1
-                where = f"event #{event} /choices/{index}/logprobs/content/{i}"
+                where = f"event #{d.event} /choices/{index}/logprobs/content/{i}"
                 problems += token_problems(entry, where) + top_k_problems(entry, k, where)
     if not problems and not entries_seen:
         problems.append("no chunk carried content, so no logprobs could be checked")
