@@ -267,3 +267,32 @@ def test_a_provider_bug_is_a_500_in_openai_shape(server):
         assert response.headers["x-request-id"]
     finally:
         del FAULTS[entry.name]
+
+
+def test_list_query_hook_sees_the_parsed_query_and_shapes_the_page(server):
+    from dataclasses import replace
+
+    from suite.reference.stored import ListQuery
+
+    seen = []
+
+    def one_more(query, ctx: FaultContext):
+        seen.append((ctx.endpoint, query))
+        return replace(query, limit=query.limit + 1)
+
+    entry = fault("test-only-one-more", ["pagination.limit.respected"], "Every list page holds one item too many.",
+                  public=False, stored_query=one_more)
+    try:
+        server.reset([entry.name])
+        with httpx.Client(base_url=server.base_url, timeout=5) as api:
+            ids = [chat(api, f"Say {i}.", store=True, metadata={"run": "query"}).json()["id"] for i in range(4)]
+            listed = api.get("/chat/completions", params={"limit": 1, "after": ids[0], "order": "asc",
+                                                          "model": "ref-chat", "metadata[run]": "query"}).json()
+            messages = api.get(f"/chat/completions/{ids[0]}/messages", params={"order": "desc"}).json()
+            invalid = api.get("/chat/completions", params={"limit": 0})  # rejected before the hook
+    finally:
+        del FAULTS[entry.name]
+    assert [c["id"] for c in listed["data"]] == ids[1:3] and listed["has_more"] is True
+    assert len(messages["data"]) == 1 and invalid.status_code == 400
+    assert seen == [("stored.list", ListQuery(1, "asc", ids[0], "ref-chat", {"run": "query"})),
+                    ("stored.messages", ListQuery(order="desc"))]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import copy
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from . import messages as msgs
@@ -59,8 +59,20 @@ class StoredCompletions:
         return record
 
 
-def page(items: list[Any], query: Mapping[str, str], key: Callable[[Any], str], what: str) -> dict:
-    """One page of ``items`` (already in ascending order) by OpenAI's limit/after/order query parameters."""
+@dataclass(frozen=True)
+class ListQuery:
+    """A list request's parameters, parsed and validated; the ``stored.query`` hook point sees them before the
+    page is cut. ``model`` and ``metadata`` filter the completions list only."""
+
+    limit: int = DEFAULT_LIMIT
+    order: str = "asc"
+    after: str | None = None
+    model: str | None = None
+    metadata: Mapping[str, str] = field(default_factory=dict)
+
+
+def parse_query(query: Mapping[str, str]) -> ListQuery:
+    """OpenAI's limit/after/order (and the completions list's model and metadata[key]) query parameters."""
     raw_limit = query.get("limit")
     limit = DEFAULT_LIMIT
     if raw_limit is not None:
@@ -77,27 +89,35 @@ def page(items: list[Any], query: Mapping[str, str], key: Callable[[Any], str], 
     order = query.get("order", "asc")
     if order not in ("asc", "desc"):
         raise invalid_value("order", order, ("asc", "desc"))
-    ordered = items if order == "asc" else list(reversed(items))
-    after = query.get("after")
-    if after is not None:
+    filters = {k[len("metadata["):-1]: v for k, v in query.items() if k.startswith("metadata[") and k.endswith("]")}
+    return ListQuery(limit, order, query.get("after"), query.get("model"), filters)
+
+
+def cut(items: list[Any], query: ListQuery, key: Callable[[Any], str], what: str) -> dict:
+    """One page of ``items`` (already in ascending order) by the parsed query's limit, after and order."""
+    ordered = items if query.order == "asc" else list(reversed(items))
+    if query.after is not None:
         ids = [key(i) for i in ordered]
-        if after not in ids:
-            raise APIError(400, f"Invalid 'after': no {what} with id '{after}'.", "after", "invalid_value")
-        ordered = ordered[ids.index(after) + 1:]
-    data = ordered[:limit]
+        if query.after not in ids:
+            raise APIError(400, f"Invalid 'after': no {what} with id '{query.after}'.", "after", "invalid_value")
+        ordered = ordered[ids.index(query.after) + 1:]
+    data = ordered[:query.limit]
     return {"object": "list", "data": data, "first_id": key(data[0]) if data else None,
-            "last_id": key(data[-1]) if data else None, "has_more": len(ordered) > limit}
+            "last_id": key(data[-1]) if data else None, "has_more": len(ordered) > query.limit}
+
+
+def page(items: list[Any], query: Mapping[str, str], key: Callable[[Any], str], what: str) -> dict:
+    """One page of ``items`` (already in ascending order) by OpenAI's limit/after/order query parameters."""
+    return cut(items, parse_query(query), key, what)
 
 
 def list_completions(call: "Call") -> JSONBody:
-    query = call.query
+    query = call.apply("stored.query", parse_query(call.query))
     records = sorted(call.provider.stored.records.values(), key=lambda r: (r.created, r.sequence))
-    model = query.get("model")
-    filters = {k[len("metadata["):-1]: v for k, v in query.items() if k.startswith("metadata[") and k.endswith("]")}
     chosen = [r.completion for r in records
-              if (model is None or r.completion.get("model") == model)
-              and all(r.completion["metadata"].get(k) == v for k, v in filters.items())]
-    body = page(copy.deepcopy(chosen), query, lambda c: c["id"], "chat completion")
+              if (query.model is None or r.completion.get("model") == query.model)
+              and all(r.completion["metadata"].get(k) == v for k, v in query.metadata.items())]
+    body = cut(copy.deepcopy(chosen), query, lambda c: c["id"], "chat completion")
     return JSONBody(call.apply("stored.list", body))
 
 
@@ -128,5 +148,6 @@ def delete(call: "Call") -> JSONBody:
 
 def list_messages(call: "Call") -> JSONBody:
     record = call.provider.stored.get(call.path_params["completion_id"])
-    body = page(copy.deepcopy(record.messages), call.query, lambda m: m["id"], "message")
+    query = call.apply("stored.query", parse_query(call.query))
+    body = cut(copy.deepcopy(record.messages), query, lambda m: m["id"], "message")
     return JSONBody(call.apply("stored.messages", body))

@@ -21,6 +21,7 @@ comes back; each active fault that has a hook for POINT transforms the value in 
     embeddings.response                            embeddings body
     responses.response / responses.events          Responses API body / list of stream event dicts
     stored.list / stored.retrieve / stored.messages / stored.update / stored.delete   stored chat completions
+    stored.query       both stored lists: the parsed, valid ``stored.ListQuery`` before the page is cut
     auth               True when the request's key is accepted; a fault may accept a wrong or missing key
 
 ``ctx`` is a ``FaultContext`` (method, path, query, request JSON, endpoint name). Endpoint names: models.list,
