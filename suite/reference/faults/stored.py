@@ -1,11 +1,14 @@
 """Faults of stored chat completions and their cursor-paginated lists: store ignored or refused, a retrieve that
-differs from the creation, update missing, filters that match too little, list envelopes without cursors, a wrong
-has_more, order ignored, invalid list parameters served, deletes answered in another shape."""
+differs from the creation, update missing, filters that match too little or are ignored, list envelopes without
+cursors, a wrong has_more, order ignored, limit or after ignored, cursor pages cut from another order, invalid list
+parameters served, deletes answered in another shape."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Callable
 
+from ..stored import DEFAULT_LIMIT, ListQuery
 from ..wire import APIError
 from . import FaultContext, fault
 
@@ -67,6 +70,10 @@ def _messages_newest_first(page: dict, ctx: FaultContext) -> dict:
     return _with_data(page, page["data"][::-1])
 
 
+def _cursor_pages_newest_first(query: ListQuery, ctx: FaultContext) -> ListQuery:
+    return replace(query, order="desc") if query.after is not None else query
+
+
 def _served_invalid_list_params(error: tuple[int, Any], ctx: FaultContext) -> tuple[int, Any]:
     status, body = error
     detail = body.get("error") if isinstance(body, dict) else None
@@ -120,6 +127,25 @@ fault("list-last-id-first", ["pagination.cursor.ids"],
 fault("list-order-ignored", ["pagination.order.desc"],
       "order=desc is ignored: lists always come oldest first.",
       **_page_hooks(_order_ignored))
+
+fault("metadata-filter-ignored", ["stored.list.filter-metadata"],
+      "metadata[key]=value filters are ignored: the completions list holds every stored completion.",
+      # Seen once a completion's metadata was updated to a pair the other completion lacks.
+      exercised_by=["stored.update.metadata"],
+      stored_query=lambda query, ctx: replace(query, metadata={}))
+
+fault("list-limit-ignored", ["pagination.limit.respected"],
+      f"limit is ignored: every page holds up to the default {DEFAULT_LIMIT} items.",
+      stored_query=lambda query, ctx: replace(query, limit=DEFAULT_LIMIT))
+
+fault("list-after-ignored", ["pagination.after.continues", "pagination.walk.complete"],
+      "after is ignored: every page starts again from the beginning of the list, so a walk never gets past it.",
+      stored_query=lambda query, ctx: replace(query, after=None))
+
+fault("list-cursor-order-lost", ["pagination.walk.complete"],
+      "order is honoured on the first page only: a page after a cursor is cut from the newest-first list, so an "
+      "oldest-first walk loses the items that follow the cursor.",
+      stored_query=_cursor_pages_newest_first)
 
 fault("list-params-unchecked", ["pagination.params.limit", "pagination.params.order"],
       "List endpoints serve an empty page for limit=0, a limit that is not a number, or an unknown order.",
