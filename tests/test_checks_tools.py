@@ -257,6 +257,21 @@ def test_arguments_against_a_strict_schema():
     assert_passes(tools.tool_calls(completion([call()], req=req)), "tools.call.arguments-strict")
 
 
+def test_strict_is_not_judged_on_parallel_calls_unless_parallel_calls_are_off():
+    """OpenAI: Structured Outputs does not hold for parallel calls; parallel_tool_calls false restores it."""
+    off_schema = [call(call_id="call_1"), call(call_id="call_2", arguments='{"city": "Tokyo", "country": "JP"}')]
+    parallel = completion(off_schema, req=request(tools_=(STRICT_WEATHER,)))
+    assert verdict(tools.tool_calls(parallel), "tools.call.arguments-strict") == [SKIP]
+    serial = completion(off_schema, req=request(tools_=(STRICT_WEATHER,), parallel_tool_calls=False))
+    assert_fails(tools.tool_calls(serial), "tools.call.arguments-strict", contains="Additional properties")
+    streamed = stream([{"id": "c", "object": "chat.completion.chunk", "created": 1, "model": "m", "choices": [
+        {"index": 0, "delta": {"tool_calls": [
+            {"index": i, "id": f"call_{i}", "type": "function",
+             "function": {"name": "get_weather", "arguments": '{"city": "Paris", "country": "FR"}'}}]},
+         "finish_reason": None}]} for i in (0, 1)], req={**request(tools_=(STRICT_WEATHER,)), "stream": True})
+    assert verdict(tools.stream_tool_calls(streamed), "tools.call.arguments-strict") == [SKIP]
+
+
 def test_function_without_parameters_takes_an_empty_object():
     req = request(tools_=({"type": "function", "function": {"name": "get_weather"}},))
     assert_passes(tools.tool_calls(completion([call(arguments="{}")], req=req)), "tools.call.arguments-schema")
