@@ -233,6 +233,15 @@ def test_function_call_missing_or_malformed():
     assert 'name is "weather"' in finding.message
 
 
+def test_function_call_cut_by_max_output_tokens_is_not_judged_on_its_arguments():
+    cut = {**CALL, "arguments": "{\"city\": \"Par", "status": "incomplete"}
+    assert_passes(responses.function_call(tool_answer(cut, status="incomplete")), "responses.tools.function-call")
+    assert_fails(responses.function_call(tool_answer({**cut, "call_id": ""}, status="incomplete")),
+                 "responses.tools.function-call", "call_id is \"\"")
+    assert_fails(responses.function_call(tool_answer({**cut, "status": "completed"})),
+                 "responses.tools.function-call", "not valid JSON")
+
+
 def test_function_call_rejected_with_a_server_error():
     ex = tool_answer(CALL)
     failed = answer({"error": {"message": "boom", "type": "internal_server_error", "param": None, "code": "500"}},
