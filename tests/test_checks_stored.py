@@ -11,6 +11,7 @@ import pytest
 
 from suite.checks import stored
 from suite.exchange import Exchange
+from suite.findings import skipped
 from tests.helpers import assert_fails, assert_passes
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -232,3 +233,109 @@ def test_messages_in_the_wrong_order_across_pages_fail():
 def test_a_missing_messages_endpoint_fails():
     assert_fails(stored.messages([messages_page({"detail": "Not Found"}, 404)], SENT), "stored.messages.list",
                  "answered HTTP 404")
+
+
+# -- the scenario waits for eventually consistent storage, and accepts either model name in the filter ----------
+class ScriptedApi:
+    """Stands in for the transport: ``answer(method, path, params, json)`` gives each answer; sleeping is free."""
+
+    def __init__(self, answer):
+        self.answer = answer
+        self.sent: list[tuple[str, str, dict]] = []
+
+    def _send(self, method, path, params=None, json=None, **_):
+        self.sent.append((method, path, params or {}))
+        status, body = self.answer(method, path, params or {}, json)
+        return Exchange.from_parts(method, path, request_json=json, status=status, body=body)
+
+    def get(self, path, **kw):
+        return self._send("GET", path, **kw)
+
+    def post(self, path, **kw):
+        return self._send("POST", path, **kw)
+
+    def delete(self, path, **kw):
+        return self._send("DELETE", path, **kw)
+
+    def sleep(self, seconds):
+        pass
+
+
+class Collected:
+    """Stands in for the ``verdicts`` fixture."""
+
+    def __init__(self, covered=()):
+        self.covered = set(covered)
+        self.findings = []
+
+    def extend(self, findings):
+        self.findings += [f for f in findings if f is not None]
+
+    def skip(self, requirements, reason):
+        self.findings += [skipped(r, reason) for r in requirements]
+
+
+def scripted_run(answer, created_model="gpt-4o-mini-2024-07-18", asked_model="gpt-4o-mini"):
+    from suite.scenarios import test_stored as scenario
+
+    run = scenario.StoredRun(ScriptedApi(answer), asked_model, "tag")
+    for item in ("a", "b"):
+        body = {**CREATION, "id": f"{COMPLETION_ID}{item}", "model": created_model}
+        run.creations.append(Exchange.from_parts(request_json={"model": asked_model}, body=body))
+    return scenario, run
+
+
+def lagging(settled_after, before, after):
+    """Answers ``before`` to the first ``settled_after`` requests, ``after`` from then on."""
+    count = {"n": 0}
+
+    def answer(*_):
+        count["n"] += 1
+        return after if count["n"] > settled_after else before
+
+    return answer
+
+
+def test_an_update_that_shows_a_moment_later_passes_one_that_never_does_fails():
+    updated = {**CREATION, "id": f"{COMPLETION_ID}a", "metadata": {"oaic_run": "tag", "oaic_item": "a",
+                                                                    "oaic_state": "updated"}}
+    scenario, run = scripted_run(lagging(1, (404, NOT_FOUND), (200, updated)))
+    verdicts = Collected()
+    scenario.test_update_metadata(run, verdicts)
+    assert_passes(verdicts.findings, "stored.update.metadata")
+    scenario, run = scripted_run(lagging(99, (404, NOT_FOUND), (200, updated)))
+    verdicts = Collected()
+    scenario.test_update_metadata(run, verdicts)
+    assert_fails(verdicts.findings, "stored.update.metadata", "answered HTTP 404")
+
+
+def test_a_filtered_list_that_shows_the_update_a_moment_later_passes():
+    ours = listing(f"{COMPLETION_ID}a").json()
+    scenario, run = scripted_run(lagging(1, (200, {**ours, "data": [], "first_id": None, "last_id": None}),
+                                         (200, ours)))
+    run.updated_metadata = {"oaic_state": "updated"}
+    verdicts = Collected()
+    scenario.test_list_filtered_by_updated_metadata(run, verdicts)
+    assert_passes(verdicts.findings, "stored.update.metadata")
+
+
+def test_a_delete_that_shows_a_moment_later_passes_one_that_never_does_fails():
+    def answer(settle_after):
+        reads = {"n": 0}
+
+        def respond(method, path, params, json):
+            if method == "DELETE":
+                return 200, {"object": "chat.completion.deleted", "id": path.rsplit("/", 1)[1], "deleted": True}
+            reads["n"] += 1
+            return (404, NOT_FOUND) if reads["n"] > settle_after else (200, RETRIEVED)
+        return respond
+
+    scenario, run = scripted_run(answer(1))
+    verdicts = Collected()
+    scenario.test_delete_then_gone(run, verdicts)
+    assert_passes(verdicts.findings, "stored.delete.gone")
+    scenario, run = scripted_run(answer(99))
+    verdicts = Collected()
+    scenario.test_delete_then_gone(run, verdicts)
+    assert_fails(verdicts.findings, "stored.delete.gone", "after deleting it answered HTTP 200")
+

@@ -29,7 +29,8 @@ CONVERSATION = [  # three messages, so the messages list has more than one page 
 ]
 SHORT_CONVERSATION = [{"role": "user", "content": "Say hello."}]
 LARGE_PAGE = 20
-VISIBILITY_DELAYS = (0.5, 1.5)  # a stored completion may take a moment to become readable
+# Storage is eventually consistent: a creation, an update or a delete may take a moment to show in reads.
+SETTLE_DELAYS = (0.5, 1.5)
 # Lists sort by `created` (whole seconds): completions created in the same second tie, and a tie cannot show
 # whether order=desc reverses the list. A pause between the two creations makes their order decidable.
 CREATION_PAUSE = 1.0
@@ -79,10 +80,11 @@ class StoredRun:
     def tag_filter(self, **params: Any) -> dict[str, Any]:
         return {"metadata[oaic_run]": self.tag, **params}
 
-    def until_visible(self, fetch: Callable[[], Exchange], visible: Callable[[Exchange], bool]) -> Exchange:
+    def settled(self, fetch: Callable[[], Exchange], shows_change: Callable[[Exchange], bool]) -> Exchange:
+        """``fetch()`` again after short pauses until its answer shows the change (or the pauses run out)."""
         ex = fetch()
-        for delay in VISIBILITY_DELAYS:
-            if visible(ex):
+        for delay in SETTLE_DELAYS:
+            if shows_change(ex):
                 break
             self.api.sleep(delay)
             ex = fetch()
@@ -134,7 +136,8 @@ def test_update_metadata(run, verdicts):
     if not need_both(run, verdicts):
         return
     metadata = {"oaic_run": run.tag, "oaic_item": "a", "oaic_state": "updated"}
-    ex = run.api.post(f"/chat/completions/{run.first}", json={"metadata": metadata})
+    ex = run.settled(lambda: run.api.post(f"/chat/completions/{run.first}", json={"metadata": metadata}),
+                     lambda e: e.status != 404)
     verdicts.extend(stored.updated(ex, run.first, metadata))
     if ex.ok:
         run.updated_metadata = metadata
@@ -144,7 +147,7 @@ def test_update_metadata(run, verdicts):
 def test_retrieve_returns_the_stored_completion(run, verdicts):
     if not need_both(run, verdicts):
         return
-    ex = run.until_visible(lambda: run.api.get(f"/chat/completions/{run.first}"), lambda e: e.status != 404)
+    ex = run.settled(lambda: run.api.get(f"/chat/completions/{run.first}"), lambda e: e.status != 404)
     verdicts.extend(stored.retrieved(ex, run.original(run.first), run.updated_metadata))
 
 
@@ -157,7 +160,7 @@ LIST_REQUIREMENTS = ("pagination.list.shape", "pagination.limit.respected", "pag
 def test_list_pages_walk_and_order(run, verdicts):
     if not need_both(run, verdicts):
         return
-    large = run.until_visible(
+    large = run.settled(
         lambda: run.api.get(LIST_PATH, params=run.tag_filter(order="desc", limit=LARGE_PAGE)),
         lambda e: set(run.ids) <= set(pagination.page_ids(e)))
     if honest_unsupported(large):
@@ -198,7 +201,8 @@ def test_list_filtered_by_updated_metadata(run, verdicts):
     if run.updated_metadata is None:
         verdicts.skip(sorted(verdicts.covered), "not judged: the metadata update did not succeed")
         return
-    ex = run.api.get(LIST_PATH, params=run.tag_filter(**{"metadata[oaic_state]": "updated"}))
+    ex = run.settled(lambda: run.api.get(LIST_PATH, params=run.tag_filter(**{"metadata[oaic_state]": "updated"})),
+                     lambda e: run.first in pagination.page_ids(e))
     verdicts.extend(pagination.page(ex))
     verdicts.extend(stored.filtered_by_updated_metadata(ex, run.first, run.ids[1:], "metadata[oaic_state]=updated",
                                                         run.tag_filter_lists_ours is not False))
@@ -241,7 +245,7 @@ def test_delete_then_gone(run, verdicts):
         verdicts.extend(stored.deleted(ex, completion))
         if ex.ok:
             run.deleted.add(completion)
-    ex = run.api.get(f"/chat/completions/{run.first}")
+    ex = run.settled(lambda: run.api.get(f"/chat/completions/{run.first}"), lambda e: e.status == 404)
     verdicts.extend(stored.gone(ex))
     verdicts.extend(common.error_body(ex))
 
