@@ -339,3 +339,20 @@ def test_a_delete_that_shows_a_moment_later_passes_one_that_never_does_fails():
     scenario.test_delete_then_gone(run, verdicts)
     assert_fails(verdicts.findings, "stored.delete.gone", "after deleting it answered HTTP 200")
 
+
+def test_the_model_filter_may_match_the_model_asked_for_instead_of_the_snapshot_reported():
+    both = listing(f"{COMPLETION_ID}a", f"{COMPLETION_ID}b").json()
+    empty = {**both, "data": [], "first_id": None, "last_id": None}
+
+    def by_alias(method, path, params, json):
+        return 200, both if params.get("model") == "gpt-4o-mini" else empty
+
+    scenario, run = scripted_run(by_alias)
+    verdicts = Collected()
+    scenario.test_list_filtered_by_model(run, verdicts)
+    assert_passes(verdicts.findings, "stored.list.filter-model")
+    assert [p.get("model") for _, _, p in run.api.sent] == ["gpt-4o-mini-2024-07-18", "gpt-4o-mini"]
+    scenario, run = scripted_run(lambda *_: (200, empty))
+    verdicts = Collected()
+    scenario.test_list_filtered_by_model(run, verdicts)
+    assert_fails(verdicts.findings, "stored.list.filter-model", "model=gpt-4o-mini-2024-07-18 or model=gpt-4o-mini")
