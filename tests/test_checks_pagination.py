@@ -201,3 +201,16 @@ def test_an_empty_list_shows_nothing_about_paging_or_order():
     findings = pagination.walk([page_of([], False)], [])
     assert {f.verdict for f in findings} == {"skip"}
     assert [f.verdict for f in pagination.reverse_order([A], page_of([A], False))] == ["skip"]
+
+
+def test_the_invalid_list_parameters_the_suite_sends_are_invalid_by_the_document():
+    """Each probe must break the parameter's schema; a value OpenAI may serve (limit 0: no minimum) is no probe."""
+    from jsonschema import Draft202012Validator
+
+    from suite.profile import profile
+    from suite.scenarios.test_stored import INVALID_LIST_PARAMS
+
+    parameters = {p["name"]: p["schema"] for p in profile().operation("listChatCompletions").parameters()}
+    for param, value, _ in INVALID_LIST_PARAMS:
+        assert not Draft202012Validator(parameters[param]).is_valid(value), (param, value)
+    assert Draft202012Validator(parameters["limit"]).is_valid(0)
