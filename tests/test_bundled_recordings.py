@@ -69,13 +69,27 @@ def _stable(path: Path) -> dict:
     return {key: value for key, value in data.items() if key not in VOLATILE}
 
 
+@pytest.fixture(scope="module", autouse=True)
+def fresh_default_run(tmp_path_factory):
+    """`oaic run` with no target, in a fresh interpreter (its own hash seed); started first, so it runs beside
+    the in-process replays of this module."""
+    if UPDATE:
+        yield None
+        return
+    folder = tmp_path_factory.mktemp("fresh")
+    process = subprocess.Popen([sys.executable, "-m", "suite.cli", "run", "--report-dir", str(folder / "reports")],
+                               cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               env={k: v for k, v in os.environ.items() if not k.startswith("OAIC_")})
+    yield process, folder / "reports" / "results.json"
+    if process.poll() is None:
+        process.kill()
+        process.communicate()
+
+
 @pytest.mark.skipif(UPDATE, reason="refreshing expected verdicts")
-def test_the_default_run_gives_identical_results_twice(tmp_path: Path, replayed):
-    """`oaic run` in a fresh interpreter (its own hash seed) gives the results of the replay in this one."""
-    reports = tmp_path / "reports"
-    run = subprocess.run([sys.executable, "-m", "suite.cli", "run", "--report-dir", str(reports)], cwd=tmp_path,
-                         capture_output=True, timeout=120,
-                         env={k: v for k, v in os.environ.items() if not k.startswith("OAIC_")})
-    assert run.returncode in (0, 1), run.stderr.decode()[-2000:]
-    assert b"replaying the bundled recording" in run.stderr
-    assert _stable(reports / "results.json") == _stable(replayed(BUNDLED / DEFAULT_RECORDING))
+def test_the_default_run_gives_identical_results_twice(fresh_default_run, replayed):
+    process, results = fresh_default_run
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode in (0, 1), stderr.decode()[-2000:]
+    assert b"replaying the bundled recording" in stderr
+    assert _stable(results) == _stable(replayed(BUNDLED / DEFAULT_RECORDING))
