@@ -90,3 +90,36 @@ def test_chat_completion_schema():
     assert_passes(chat_basic.completion_schema(Exchange.from_parts(body=good)), "chat.response.schema")
     bad = {**good, "created": "yesterday"}
     assert_fails(chat_basic.completion_schema(Exchange.from_parts(body=bad)), "chat.response.schema", "/created")
+
+
+def test_an_honest_not_implemented_retrieve_is_unsupported_a_detail_404_fails():
+    from suite.scenarios.test_models import test_retrieve_configured_models as scenario
+
+    class Api:
+        def __init__(self, status, body):
+            self.answer = status, body
+
+        def get(self, path, **_):
+            return listing(self.answer[1], status=self.answer[0])
+
+    class Target:
+        def model(self, area):
+            return "gpt-4o-mini" if area == "chat" else None
+
+    class Verdicts:
+        def __init__(self):
+            self.findings, self.unsupported_ids = [], []
+
+        def extend(self, findings):
+            self.findings += findings
+
+        def unsupported(self, requirements, exchange):
+            self.unsupported_ids += requirements
+
+    honest = Verdicts()
+    scenario(Api(501, {"error": {"message": "Not implemented", "type": "invalid_request_error", "param": None,
+                                 "code": None}}), Target(), honest)
+    assert honest.unsupported_ids == ["models.retrieve.shape"] and not honest.findings
+    detail = Verdicts()
+    scenario(Api(404, {"detail": "Not Found"}), Target(), detail)
+    assert_fails(detail.findings, "models.retrieve.shape", "HTTP 404")
