@@ -97,6 +97,16 @@ def error_body(ex: Exchange) -> Iterable[Finding]:
                  + "; ".join(problems), status=ex.status, body=short(ex.body, 300))
 
 
+def not_a_stream(ex: Exchange) -> str | None:
+    """Why a stream: true request did not get an SSE stream (None when it did)."""
+    if ex.status != 200:
+        return f"stream: true answered {ex.describe()}, expected 200 text/event-stream"
+    if not ex.is_stream or ex.content_type != "text/event-stream":
+        return (f"stream: true answered content type {ex.headers.get('content-type', '(none)')!r}, expected "
+                f"text/event-stream")
+    return None
+
+
 def honest_unsupported(ex: Exchange) -> bool:
     """The target said plainly that it does not implement this: 404/405/501 with an OpenAI error body."""
     return ex.status in OPENAI_ERROR_STATUSES_UNSUPPORTED and not error_body_problems(ex)

@@ -7,7 +7,7 @@ from typing import Any, Iterable
 from ..exchange import Exchange
 from ..findings import Finding, expect, failed, passed, short, skipped
 from . import check
-from .common import is_int, no_response
+from .common import is_int, no_response, not_a_stream
 
 SHAPE = "completions.response.shape"
 FINISH_VALUES = "completions.finish-reason.values"
@@ -200,16 +200,6 @@ def usage_consistent(ex: Exchange) -> Iterable[Finding]:
 
 
 # -- streaming ------------------------------------------------------------------------------------------------
-def not_a_stream(ex: Exchange) -> str | None:
-    """Why a stream: true request did not get an SSE stream (None when it did)."""
-    if ex.status != 200:
-        return f"stream: true answered {ex.describe()}, expected 200 text/event-stream"
-    if not ex.is_stream or ex.content_type != "text/event-stream":
-        return (f"stream: true answered content type {ex.headers.get('content-type', '(none)')!r}, expected "
-                f"text/event-stream")
-    return None
-
-
 @check(STREAM_CHUNKS)
 def stream_chunks(ex: Exchange) -> Iterable[Finding]:
     if ex.status is None:

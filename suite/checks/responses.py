@@ -9,7 +9,7 @@ from typing import Any, Iterable
 from ..exchange import Exchange
 from ..findings import Finding, expect, failed, passed, short, skipped
 from . import check
-from .common import is_int, no_response
+from .common import is_int, no_response, not_a_stream
 
 SHAPE = "responses.create.shape"
 OUTPUT_MESSAGE = "responses.output.message"
@@ -317,15 +317,6 @@ def stream_events(ex: Exchange) -> list[tuple[Any, dict]]:
 
 def typed_events(ex: Exchange) -> list[tuple[Any, dict]]:
     return [(event, value) for event, value in stream_events(ex) if isinstance(value.get("type"), str)]
-
-
-def not_a_stream(ex: Exchange) -> str | None:
-    if ex.status != 200:
-        return f"stream: true answered {ex.describe()}, expected 200 text/event-stream"
-    if not ex.is_stream or ex.content_type != "text/event-stream":
-        return (f"stream: true answered content type {ex.headers.get('content-type', '(none)')!r}, expected "
-                f"text/event-stream")
-    return None
 
 
 @check(STREAM_FORMAT)
