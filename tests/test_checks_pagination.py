@@ -214,3 +214,18 @@ def test_the_invalid_list_parameters_the_suite_sends_are_invalid_by_the_document
     for param, value, _ in INVALID_LIST_PARAMS:
         assert not Draft202012Validator(parameters[param]).is_valid(value), (param, value)
     assert Draft202012Validator(parameters["limit"]).is_valid(0)
+
+
+def test_walk_is_sound_only_when_each_item_comes_once():
+    from suite.checks import pagination
+    from suite.exchange import Exchange
+
+    def page(*ids):
+        return Exchange.from_parts("GET", "/chat/completions", body={
+            "object": "list", "data": [{"id": i} for i in ids], "first_id": ids[0] if ids else None,
+            "last_id": ids[-1] if ids else None, "has_more": False})
+
+    assert pagination.walk_is_sound([page("a"), page("b")], ["a", "b"])
+    assert not pagination.walk_is_sound([page("a"), page("a")], ["a", "b"])  # after= ignored
+    assert not pagination.walk_is_sound([page("a")], ["a", "b"])  # an item never came
+    assert pagination.walk_is_sound([page("m1", "m2"), page("m3")])

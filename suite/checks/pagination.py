@@ -97,6 +97,13 @@ def page(ex: Exchange, limit: int | None = None) -> Iterable[Finding]:
                      first_id=body.get("first_id"), last_id=body.get("last_id"))
 
 
+def walk_is_sound(pages: Sequence[Exchange], full_ids: Sequence[Any] | None = None) -> bool:
+    """The walk listed each item once (and, given ``full_ids``, exactly those): only then can what it listed be
+    used to judge other requirements (order, filters, the messages)."""
+    seen = [i for ex in pages for i in page_ids(ex)]
+    return len(seen) == len(set(map(str, seen))) and (full_ids is None or set(map(str, seen)) == set(map(str, full_ids)))
+
+
 @check("pagination.has-more", "pagination.after.continues", "pagination.walk.complete")
 def walk(pages: Sequence[Exchange], full_ids: Sequence[Any] | None = None, at_least: int = 0
          ) -> Iterable[Finding]:
