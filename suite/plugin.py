@@ -16,7 +16,7 @@ from . import catalogue as catalogue_module
 from .catalogue import CatalogueError
 from .errors import BudgetExhausted, UsageError
 from .exchange import Exchange
-from .findings import ERROR, FAIL, NOT_RECORDED, SKIP, WARN, Finding, errored, skipped
+from .findings import ERROR, FAIL, NOT_RECORDED, SKIP, WARN, Finding, skipped
 from .options import OPTIONS, PYTEST_RESERVED, target_flags
 from .results import Results, now_iso
 from .target import Target, build_target
