@@ -1,7 +1,8 @@
 """What the provider puts on the wire: OpenAI error bodies, JSON bodies, and server-sent event streams.
 
-Everything leaves through here so the fault hooks on the wire (``error``, ``response.body``, ``response.headers``,
-``sse.data``, ``sse.bytes``) see every response, and so ``Stall``/``Close`` markers are honoured in one place.
+Everything leaves through here so the fault hooks on the wire (``error``, ``response.status``, ``response.body``,
+``response.headers``, ``sse.data``, ``sse.bytes``) see every response, and so ``Stall``/``Close`` markers are
+honoured in one place.
 """
 
 from __future__ import annotations
@@ -89,7 +90,7 @@ def serialize_json(answer: JSONBody, request_id: str, active: ActiveFaults, ctx:
     """(status, headers, body) where body is bytes, or an iterable of bytes when a fault made it lazy."""
     body = active.apply("response.body", (dumps(answer.value) + "\n").encode("utf-8"), ctx)
     headers = active.apply("response.headers", base_headers(request_id, "application/json"), ctx)
-    return answer.status, headers, body
+    return active.apply("response.status", answer.status, ctx), headers, body
 
 
 def serialize_stream(stream: EventStream, request_id: str, active: ActiveFaults, ctx: FaultContext):
@@ -106,7 +107,7 @@ def serialize_stream(stream: EventStream, request_id: str, active: ActiveFaults,
     pieces = active.apply("sse.bytes", pieces, ctx)
     headers = active.apply("response.headers", {**base_headers(request_id, "text/event-stream; charset=utf-8"),
                                                 "cache-control": "no-cache"}, ctx)
-    return 200, headers, pieces
+    return active.apply("response.status", 200, ctx), headers, pieces
 
 
 def _event_name(data: str) -> str | None:

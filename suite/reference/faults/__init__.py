@@ -9,6 +9,7 @@ comes back; each active fault that has a hook for POINT transforms the value in 
 
     request            the parsed JSON request body (dict), before validation (e.g. drop a parameter = ignore it)
     error              (status, body) of an error response the provider is about to send
+    response.status    the HTTP status of any response, streamed or not, errors included (after ``error``)
     response.headers   dict of response headers (e.g. a wrong content type, no x-request-id)
     response.body      the serialized body bytes of a non-streamed response; may return an iterable of byte
                        strings instead, which is sent as it is produced (e.g. a huge body, generated lazily)
