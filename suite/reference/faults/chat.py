@@ -108,6 +108,13 @@ def _without_index(choice: dict) -> None:
     choice.pop("index", None)
 
 
+def _created_fraction(body: Body, ctx: FaultContext) -> Body:
+    """created straight from time.time(): Unix seconds, but with a fraction."""
+    if isinstance(body.get("created"), int):
+        body["created"] = body["created"] + 0.25
+    return body
+
+
 def _usage_without_prompt(body: Body, ctx: FaultContext) -> Body:
     usage = body.get("usage")
     if isinstance(usage, dict):
@@ -153,6 +160,10 @@ fault("chat-object-chunk", ["chat.response.object"],
 fault("chat-created-ms", ["chat.response.identity"],
       "created is in milliseconds instead of Unix seconds.",
       chat_response=lambda body, ctx: {**body, "created": body["created"] * 1000})
+
+fault("chat-created-float", ["chat.response.schema", "chat.response.identity"],
+      "created is a float (time.time() not rounded to whole seconds) instead of an integer.",
+      chat_response=_created_fraction)
 
 fault("chat-choice-without-index", ["chat.response.choices"],
       "Choices carry no index (mock-llm).",
@@ -263,6 +274,11 @@ def _object_completion(chunk: Body) -> None:
     chunk["object"] = "chat.completion"
 
 
+def _finish_without_delta(choice: dict) -> None:
+    if choice.get("finish_reason") is not None:
+        choice.pop("delta", None)
+
+
 def _fresh_id_per_chunk(chunks: list[Body], ctx: FaultContext) -> list[Body]:
     for number, chunk in enumerate(chunks):
         chunk["id"] = f"{chunk['id']}-{number}"
@@ -354,6 +370,11 @@ fault("chat-stream-error-event", ["chat.stream.no-error-event"],
 fault("chat-stream-object-completion", ["chat.stream.object"],
       "Chunks say object \"chat.completion\" instead of \"chat.completion.chunk\".",
       chat_chunks=_each_chunk(_object_completion))
+
+fault("chat-stream-finish-without-delta", ["chat.stream.chunk-schema"],
+      "The finish chunk's choice carries no delta, and clients reading choices[0].delta crash (qwen-code #1448, "
+      "hermes-agent #90301).",
+      chat_chunks=_each_choice(_finish_without_delta))
 
 fault("chat-stream-id-per-chunk", ["chat.stream.identity"],
       "Every chunk of a stream has a different id.",
