@@ -7,6 +7,7 @@ import base64
 import struct
 from typing import Any
 
+from .. import text
 from ..wire import APIError
 from . import FaultContext, fault
 
@@ -47,6 +48,30 @@ def _per_token(body: Any, ctx: FaultContext) -> Any:
     return body
 
 
+def _flattened_token_vectors(body: Any, ctx: FaultContext) -> Any:
+    """Each vector is the per-token vectors (no pooling) laid end to end: one flat array whose length is the
+    input's token count times the model's dimensions."""
+    inputs = ctx.request.get("input") if isinstance(ctx.request, dict) else None
+    texts = [inputs] if isinstance(inputs, str) else inputs if isinstance(inputs, list) else []
+    for item, source in zip(body.get("data", []), texts):
+        vector = item.get("embedding")
+        if isinstance(vector, list) and isinstance(source, str):
+            item["embedding"] = vector * max(1, text.count_tokens(source))
+    return body
+
+
+def _empty_input_embedded(body: dict) -> dict:
+    """An empty input string is embedded like any other text (as a single space) instead of rejected."""
+    if body.get("input") == "":
+        body["input"] = " "
+    return body
+
+
+def _validation_422(error: tuple[int, Any], ctx: FaultContext) -> tuple[int, Any]:
+    status, body = error
+    return (422, body) if ctx.endpoint == "embeddings" and status == 400 else error
+
+
 def _invalid_input_crashes(error: tuple[int, Any], ctx: FaultContext) -> tuple[int, Any]:
     status, body = error
     wrong_type = isinstance(ctx.request, dict) and not isinstance(ctx.request.get("input"), (str, list))
@@ -81,3 +106,21 @@ fault("embeddings-dimensions-ignored", ["embeddings.dimensions.length"],
 fault("embeddings-invalid-input-500", ["embeddings.input.invalid-rejected"],
       "An input of the wrong type crashes the handler: HTTP 500 instead of 400 (llama-cpp-python).",
       error=_invalid_input_crashes)
+
+fault("embeddings-no-usage", ["embeddings.usage.tokens"],
+      "Embeddings answers carry no usage, so clients cannot count the tokens they are billed for.",
+      embeddings_response=lambda body, ctx: {k: v for k, v in body.items() if k != "usage"})
+
+fault("embeddings-token-vectors-flattened", ["embeddings.vector.same-length"],
+      "Without pooling, the per-token vectors are laid end to end in one flat array: its length grows with the "
+      "input's token count.",
+      embeddings_response=_flattened_token_vectors)
+
+fault("embeddings-empty-input-accepted", ["embeddings.input.empty-rejected"],
+      "An empty input string is embedded and answered 200 instead of rejected with 400.",
+      request=_embeddings_only(_empty_input_embedded))
+
+fault("embeddings-validation-422", ["embeddings.input.status-400"],
+      "Invalid embeddings inputs are refused with 422, FastAPI's status for request validation (infinity), "
+      "instead of 400.",
+      error=_validation_422)
