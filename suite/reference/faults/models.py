@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..wire import APIError
 from . import FaultContext, fault
 
 
@@ -35,6 +36,11 @@ def _unknown_as(status: int, body: Any):
     return hook
 
 
+def _list_crashes(body: Any, ctx: FaultContext) -> Any:
+    raise APIError(500, "The server had an error while processing your request. Sorry about that!", None, None,
+                   "server_error")
+
+
 def _retrieve_as_list(body: Any, ctx: FaultContext) -> Any:
     return {"object": "list", "data": [body]}
 
@@ -47,6 +53,10 @@ def _first_only(body: Any, ctx: FaultContext) -> Any:
     return {**body, "data": body["data"][:1]} if isinstance(body, dict) and isinstance(body.get("data"), list) \
         else body
 
+
+fault("models-list-500", ["models.list.status"],
+      "GET /models crashes with HTTP 500 (a model registry that cannot be read), although the models are served.",
+      models_list=_list_crashes)
 
 fault("models-list-bare", ["models.list.shape"],
       "GET /models answers with a bare JSON array of models instead of {\"object\": \"list\", \"data\": [...]}.",
