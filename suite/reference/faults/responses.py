@@ -75,6 +75,110 @@ def _arguments_as_object(body: Any, ctx: FaultContext) -> Any:
     return body
 
 
+def _created_ms(body: Any, ctx: FaultContext) -> Any:
+    if isinstance(body.get("created_at"), int):
+        body["created_at"] = body["created_at"] * 1000
+    return body
+
+
+def _chat_style_parts(value: Any) -> Any:
+    """Every output_text content part, wherever it occurs, becomes a chat-style {"type": "text"} part."""
+    if isinstance(value, list):
+        for item in value:
+            _chat_style_parts(item)
+    elif isinstance(value, dict):
+        if value.get("type") == "output_text" and "text" in value:
+            value["type"] = "text"
+        for item in value.values():
+            _chat_style_parts(item)
+    return value
+
+
+def _chat_usage(response: Any) -> None:
+    usage = response.get("usage") if isinstance(response, dict) else None
+    if isinstance(usage, dict) and "input_tokens" in usage:
+        response["usage"] = {"prompt_tokens": usage["input_tokens"], "completion_tokens": usage["output_tokens"],
+                             "total_tokens": usage["total_tokens"]}
+
+
+def _chat_usage_body(body: Any, ctx: FaultContext) -> Any:
+    _chat_usage(body)
+    return body
+
+
+def _chat_usage_events(events: list[dict], ctx: FaultContext) -> list[dict]:
+    for event in events:
+        _chat_usage(event.get("response"))
+    return events
+
+
+def _not_stored_by_default(body: Any, ctx: FaultContext) -> Any:
+    if ctx.endpoint == "responses.create" and isinstance(body, dict) and body.get("store") is None:
+        return {**body, "store": False}
+    return body
+
+
+def _each_named_event(change):
+    """An sse.bytes hook on Responses streams: ``change(event_name, data)`` -> (event_name, data) for each piece
+    that is one "event:" line and one "data:" line."""
+    def hook(pieces: list[Any], ctx: FaultContext) -> list[Any]:
+        if ctx.endpoint != "responses.create":
+            return pieces
+        out = []
+        for piece in pieces:
+            lines = piece.split(b"\n") if isinstance(piece, bytes) else []
+            if len(lines) == 4 and lines[0].startswith(b"event: ") and lines[1].startswith(b"data: "):
+                name, data = change(lines[0][7:].decode(), json.loads(lines[1][6:]))
+                piece = f"event: {name}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n".encode()
+            out.append(piece)
+        return out
+    return hook
+
+
+def _type_only_in_event_line(name: str, data: Any) -> tuple[str, Any]:
+    return name, {k: v for k, v in data.items() if k != "type"} if isinstance(data, dict) else data
+
+
+def _without_created(events: list[dict], ctx: FaultContext) -> list[dict]:
+    kept = [event for event in events if event.get("type") != "response.created"]
+    for number, event in enumerate(kept):
+        event["sequence_number"] = number
+    return kept
+
+
+fault("responses-created-at-ms", ["responses.create.shape"],
+      "created_at is in milliseconds (JavaScript's Date.now()) instead of Unix seconds.",
+      responses_response=_created_ms)
+
+fault("responses-output-chat-parts", ["responses.output.message"],
+      "Message output items carry chat-style {\"type\": \"text\"} content parts instead of output_text, which "
+      "SDKs skip when they assemble output_text; streamed or not.",
+      responses_response=lambda body, ctx: _chat_style_parts(body),
+      responses_events=lambda events, ctx: _chat_style_parts(events))
+
+fault("responses-usage-chat-names", ["responses.usage.consistent"],
+      "usage uses the chat names prompt_tokens / completion_tokens instead of input_tokens / output_tokens, "
+      "streamed or not.",
+      responses_response=_chat_usage_body, responses_events=_chat_usage_events)
+
+fault("responses-not-stored-by-default", ["responses.previous-response.accepted"],
+      "Responses are stored only when the request says store: true (OpenAI stores by default), so a "
+      "previous_response_id naming a response just created answers 404.",
+      request=_not_stored_by_default)
+
+fault("responses-stream-type-only-in-event-line", ["responses.stream.format"],
+      "Streamed Responses events name their type only in the SSE event line: the JSON data carries no type.",
+      sse_bytes=_each_named_event(_type_only_in_event_line))
+
+fault("responses-stream-events-named-message", ["responses.stream.event-field.matches"],
+      "Every streamed Responses event is sent as \"event: message\" (a generic SSE helper's name) instead of its "
+      "type.",
+      sse_bytes=_each_named_event(lambda name, data: ("message", data)))
+
+fault("responses-stream-no-created", ["responses.stream.created-first"],
+      "The Responses stream opens with response.in_progress: response.created is never sent.",
+      responses_events=_without_created)
+
 fault("responses-stream-unnamed-events", ["responses.stream.event-field.present"],
       "Streamed Responses events carry no SSE event field, only data lines (llm-mock-api, transformers serve).",
       sse_bytes=_unnamed_events)
