@@ -70,6 +70,43 @@ def _arguments_off_schema(call: dict) -> None:
     call["function"]["arguments"] = json.dumps({key: 42 for key in arguments} or {"unexpected": 42})
 
 
+def _flattened(call: dict) -> None:
+    """A call in the Responses API's flat shape: name and arguments beside the id, no function object."""
+    function = call.pop("function")
+    call.update(name=function["name"], arguments=function["arguments"])
+
+
+def _calls_unparsed(value: Any, ctx: FaultContext) -> Any:
+    """With tool_choice auto, calls the model chose itself are cut from the text but never parsed into
+    tool_calls: the message carries neither content nor calls."""
+    request = ctx.request if isinstance(ctx.request, dict) else {}
+    if request.get("tool_choice", "auto") != "auto":
+        return value
+    for choice in value.get("choices", []):
+        message = choice.get("message") or {}
+        if message.pop("tool_calls", None):
+            message["content"] = None
+            choice["finish_reason"] = "stop"
+    return value
+
+
+fault("tool-calls-unparsed", ["tools.choice.auto"],
+      "With tool_choice auto, a call the model makes is stripped from the text but not parsed into tool_calls: "
+      "the answer has content null, no tool_calls and finish_reason \"stop\".",
+      chat_response=_chat(_calls_unparsed))
+
+fault("tool-call-content-array", ["tools.call.content"],
+      "The message that carries tool calls has content [] (an empty list of content blocks) instead of null.",
+      chat_response=_each_message_with_calls(lambda message: message.update(content=[])))
+
+fault("tool-call-flat", ["tools.call.shape"],
+      "Tool calls come in the Responses API's flat shape {id, type, name, arguments}, without a function object.",
+      chat_response=_each_call(_flattened))
+
+fault("tool-call-no-type", ["tools.call.type"],
+      "Tool calls come without type \"function\", which SDKs use to pick the call's class.",
+      chat_response=_each_call(lambda call: call.pop("type", None)))
+
 fault("tool-arguments-object", ["tools.call.arguments-json"],
       "Tool-call arguments are sent as a JSON object instead of a string holding JSON (llama.cpp PR #20202).",
       chat_response=_each_call(_arguments_as_object))
