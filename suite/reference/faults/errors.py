@@ -107,12 +107,27 @@ def _without_rate_limits(headers: dict[str, str], ctx: FaultContext) -> dict[str
     return {k: v for k, v in headers.items() if not k.startswith("x-ratelimit-")}
 
 
+def _limited(ctx: FaultContext) -> bool:
+    """The one request the rate limiter of ``rate-limit-no-retry-hint`` trips on: a chat completion with a
+    temperature above 2 (one request of a run, so the client's retries of it cost little time)."""
+    temperature = ctx.request.get("temperature") if isinstance(ctx.request, dict) else None
+    return _is_chat(ctx) and isinstance(temperature, (int, float)) and temperature > 2
+
+
+def _rate_limited(status: int, body: Any, ctx: FaultContext) -> tuple[int, Any]:
+    if not _limited(ctx):
+        return status, body
+    return 429, APIError(429, "Rate limit reached for requests. Please try again later.", None,
+                         "rate_limit_exceeded", "requests").body()
+
+
 def _negative_rate_limits(headers: dict[str, str], ctx: FaultContext) -> dict[str, str]:
     return {k: ("-1" if k.startswith(("x-ratelimit-limit-", "x-ratelimit-remaining-")) else
                 "0" if k.startswith("x-ratelimit-reset-") else v) for k, v in headers.items()}
 
 
-fault("error-detail-body", ["errors.body.shape"],
+fault("error-detail-body", ["errors.body.shape", "property.negative.error-shape",
+                             "property.positive.response-schema"],
       "Errors come back in FastAPI's default shape {\"detail\": \"...\"} instead of {\"error\": {...}}.",
       error=_each_error(lambda status, body, ctx: (status, {"detail": _message(body)})))
 
@@ -132,7 +147,8 @@ fault("validation-422", ["errors.status.bad-request"],
       "Invalid requests and query parameters are refused with 422 (FastAPI's default) instead of 400.",
       error=_each_error(lambda status, body, ctx: (422 if status == 400 else status, body)))
 
-fault("sampling-unchecked", ["errors.invalid.temperature", "errors.invalid.top-p", "errors.invalid.n"],
+fault("sampling-unchecked", ["errors.invalid.temperature", "errors.invalid.top-p", "errors.invalid.n",
+                              "property.negative.rejected"],
       "temperature, top_p and n outside their ranges are silently clamped into range and served.",
       request=_clamp_sampling)
 
@@ -140,7 +156,7 @@ fault("unknown-role-as-user", ["errors.invalid.role"],
       "A message with a role that does not exist is treated as a user message.",
       request=_unknown_roles_as_user)
 
-fault("missing-messages-500", ["errors.invalid.missing-messages"],
+fault("missing-messages-500", ["errors.invalid.missing-messages", "property.negative.no-server-error"],
       "A chat completion without messages crashes the server: HTTP 500 instead of 400.",
       request=_crash_without_messages)
 
@@ -183,3 +199,10 @@ fault("rate-limit-headers-missing", ["errors.headers.rate-limit"],
 fault("rate-limit-headers-negative", ["errors.headers.rate-limit"],
       "x-ratelimit-limit-* and -remaining-* are -1 (and resets 0) when the backend has no limits.",
       response_headers=_negative_rate_limits)
+
+fault("rate-limit-no-retry-hint", ["errors.rate-limit.retry-after"],
+      "A 429 carries neither Retry-After nor x-ratelimit-reset-* headers, so a client cannot tell when to retry "
+      "(nginx limit_req answers so). The limiter trips on one request of a run, the chat completion with "
+      "temperature above 2, on every attempt.",
+      error=_each_error(_rate_limited),
+      response_headers=lambda headers, ctx: _without_rate_limits(headers, ctx) if _limited(ctx) else headers)

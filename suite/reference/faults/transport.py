@@ -70,7 +70,7 @@ fault("stream-text-plain", ["chat.stream.content-type"],
       response_headers=lambda headers, ctx: {**headers, "content-type": "text/plain; charset=utf-8"}
       if _is_stream(headers) else headers)
 
-fault("json-text-html", ["transport.json.content-type"],
+fault("json-text-html", ["transport.json.content-type", "property.positive.content-type"],
       "Non-streamed responses, errors included, are labelled text/html although the body is JSON.",
       exercised_by=["models.list.shape"],
       response_headers=_retype("text/html; charset=utf-8"))
