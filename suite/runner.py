@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from .results import Results
@@ -32,7 +33,10 @@ class _Capture:
 def pytest_args(values: dict[str, Any]) -> list[str]:
     from .options import OPTIONS
 
-    args = ["--pyargs", "suite.scenarios", "-p", "suite.plugin", "-qq", "--no-header", "-p", "no:cacheprovider",
+    # The root is the folder holding the package, so test ids (suite/scenarios/test_x.py::...) do not depend on
+    # where the user runs from or where a recording lives.
+    root = str(Path(__file__).resolve().parent.parent)
+    args = ["--rootdir", root, "--pyargs", "suite.scenarios", "-p", "suite.plugin", "-qq", "--no-header", "-p", "no:cacheprovider",
             "--tb=no", "-rN", "-W", "ignore::DeprecationWarning"]
     for option in OPTIONS:
         value = values.get(option.dest)

@@ -67,7 +67,8 @@ class Transport:
         self.store = store
         self.stats = Stats()
         self.clock = clock
-        self.sleep = sleep
+        # A replay answers from cassettes: waiting (Retry-After, a pause before re-reading) would only cost time.
+        self.sleep = (lambda seconds: None) if store is not None and store.replaying else sleep
         self.max_body_bytes = max_body_bytes
         self._last_start: float | None = None
         self._client: httpx.Client | None = None
@@ -212,12 +213,12 @@ class Transport:
                     decoder = SSEDecoder()
                 parts: list[bytes] = []
                 for chunk in response.iter_bytes():
-                    now = self.clock() - start
+                    now = round(self.clock() - start, 4)  # as recorded, so a replay decodes the same offsets
                     if exchange.first_byte is None:
                         exchange.first_byte = now
                     received += len(chunk)
                     parts.append(chunk)
-                    exchange.chunks.append((round(now, 4), chunk))
+                    exchange.chunks.append((now, chunk))
                     if decoder is not None:
                         decoder.feed(chunk, now)
                     if received > self.max_body_bytes:
