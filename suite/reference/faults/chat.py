@@ -10,6 +10,7 @@ import json
 from typing import Any, Callable
 
 from . import FaultContext, fault
+from ._choices import each_choice, finish_eos, length_as_stop
 
 Body = dict[str, Any]
 Hook = Callable[[Any, FaultContext], Any]
@@ -21,16 +22,6 @@ def _chat(hook: Hook) -> Hook:
     def guarded(value: Any, ctx: FaultContext) -> Any:
         return hook(value, ctx) if ctx.endpoint == "chat.completions" else value
     return guarded
-
-
-def _each_choice(change: Callable[[dict], None]) -> Hook:
-    """A chat.response or chat.chunks hook: ``change(choice)`` on every choice of the body or the chunks."""
-    def hook(value: Any, ctx: FaultContext) -> Any:
-        for body in value if isinstance(value, list) else [value]:
-            for choice in body.get("choices", []):
-                change(choice)
-        return value
-    return hook
 
 
 def _each_chunk(change: Callable[[Body], None]) -> Hook:
@@ -83,16 +74,6 @@ def _spoil(name: str, value: Any) -> Callable[[Body], None]:
 
 
 # -- the completion object -----------------------------------------------------------------------------------
-def _finish_eos(choice: dict) -> None:
-    if choice.get("finish_reason") is not None:
-        choice["finish_reason"] = "eos"
-
-
-def _length_as_stop(choice: dict) -> None:
-    if choice.get("finish_reason") == "length":
-        choice["finish_reason"] = "stop"
-
-
 def _role_model(choice: dict) -> None:
     if isinstance(choice.get("message"), dict):
         choice["message"]["role"] = "model"
@@ -167,19 +148,19 @@ fault("chat-created-float", ["chat.response.schema", "chat.response.identity"],
 
 fault("chat-choice-without-index", ["chat.response.choices"],
       "Choices carry no index (mock-llm).",
-      chat_response=_each_choice(_without_index))
+      chat_response=each_choice(_without_index))
 
 fault("chat-role-model", ["chat.response.role"],
       "The message role is \"model\" (a Gemini term) instead of \"assistant\".",
-      chat_response=_each_choice(_role_model))
+      chat_response=each_choice(_role_model))
 
 fault("chat-content-parts", ["chat.response.content"],
       "message.content is an array of text parts instead of a string.",
-      chat_response=_each_choice(_content_as_parts))
+      chat_response=each_choice(_content_as_parts))
 
 fault("chat-finish-eos", ["chat.response.finish-reason", "chat.stream.finish-reason"],
       "finish_reason is \"eos\" instead of \"stop\"/\"length\", streamed or not (Together; TGI: eos_token).",
-      chat_response=_each_choice(_finish_eos), chat_chunks=_each_choice(_finish_eos))
+      chat_response=each_choice(finish_eos), chat_chunks=each_choice(finish_eos))
 
 fault("chat-no-usage", ["chat.usage.present"],
       "Non-streamed completions carry no usage.",
@@ -225,7 +206,7 @@ fault("chat-max-completion-tokens-ignored", ["chat.params.max-completion-tokens"
 
 fault("chat-length-as-stop", ["chat.params.max-tokens", "chat.params.max-completion-tokens"],
       "An answer cut by the token cap reports finish_reason \"stop\" instead of \"length\".",
-      chat_response=_each_choice(_length_as_stop))
+      chat_response=each_choice(length_as_stop))
 
 fault("chat-stop-ignored", ["chat.params.stop"],
       "Stop sequences are silently ignored (Ollama #16117).",
@@ -237,11 +218,11 @@ fault("chat-logprobs-ignored", ["chat.logprobs.tokens", "chat.stream.logprobs"],
 
 fault("chat-logprob-positive", ["chat.logprobs.tokens", "chat.stream.logprobs"],
       "Log probabilities are reported as positive numbers.",
-      chat_response=_each_choice(_logprob_positive), chat_chunks=_each_choice(_logprob_positive))
+      chat_response=each_choice(_logprob_positive), chat_chunks=each_choice(_logprob_positive))
 
 fault("chat-top-logprobs-one", ["chat.logprobs.top-k", "chat.stream.logprobs"],
       "top_logprobs lists one alternative per token whatever k was asked for.",
-      chat_response=_each_choice(_top_logprobs_one), chat_chunks=_each_choice(_top_logprobs_one))
+      chat_response=each_choice(_top_logprobs_one), chat_chunks=each_choice(_top_logprobs_one))
 
 # -- structured output ---------------------------------------------------------------------------------------
 fault("chat-json-fenced", ["chat.output.json-object", "chat.output.json-schema"],
@@ -374,7 +355,7 @@ fault("chat-stream-object-completion", ["chat.stream.object"],
 fault("chat-stream-finish-without-delta", ["chat.stream.chunk-schema"],
       "The finish chunk's choice carries no delta, and clients reading choices[0].delta crash (qwen-code #1448, "
       "hermes-agent #90301).",
-      chat_chunks=_each_choice(_finish_without_delta))
+      chat_chunks=each_choice(_finish_without_delta))
 
 fault("chat-stream-id-per-chunk", ["chat.stream.identity"],
       "Every chunk of a stream has a different id.",
@@ -386,7 +367,7 @@ fault("chat-stream-first-role-missing", ["chat.stream.role-first"],
 
 fault("chat-stream-role-every-chunk", ["chat.stream.role-once"],
       "Every delta repeats role \"assistant\" (Ollama #7626).",
-      chat_chunks=_each_choice(_role_everywhere))
+      chat_chunks=each_choice(_role_everywhere))
 
 fault("chat-stream-later-role-empty", ["chat.stream.role-consistent"],
       "Deltas after the first carry role \"\".",

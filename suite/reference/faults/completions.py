@@ -6,26 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import FaultContext, fault
-
-
-def _each_choice(change):
-    """A completions.response / completions.chunks hook: ``change(choice)`` on every choice."""
-    def hook(value: Any, ctx: FaultContext) -> Any:
-        for body in value if isinstance(value, list) else [value]:
-            for choice in body.get("choices", []):
-                change(choice)
-        return value
-    return hook
-
-
-def _eos(choice: dict) -> None:
-    if choice.get("finish_reason") is not None:
-        choice["finish_reason"] = "eos"
-
-
-def _length_as_stop(choice: dict) -> None:
-    if choice.get("finish_reason") == "length":
-        choice["finish_reason"] = "stop"
+from ._choices import each_choice, finish_eos, length_as_stop
 
 
 def _finish_without_text(choice: dict) -> None:
@@ -63,12 +44,12 @@ def _no_done(data: list[str], ctx: FaultContext) -> list[str]:
 fault("completions-chat-shaped-choices", ["completions.response.shape"],
       "Completion choices carry a chat message {\"role\", \"content\"} instead of text, as a server answers "
       "that serves /completions through its chat path.",
-      completions_response=_each_choice(_text_as_message))
+      completions_response=each_choice(_text_as_message))
 
 fault("completions-logprobs-unasked", ["completions.logprobs.null-unless-asked"],
       "Without logprobs in the request, every choice still carries a logprobs object with empty arrays instead "
       "of null, streamed or not.",
-      completions_response=_each_choice(_empty_logprobs), completions_chunks=_each_choice(_empty_logprobs))
+      completions_response=each_choice(_empty_logprobs), completions_chunks=each_choice(_empty_logprobs))
 
 fault("completions-usage-total-without-prompt", ["completions.usage.consistent"],
       "usage.total_tokens counts only the completion tokens.",
@@ -77,19 +58,19 @@ fault("completions-usage-total-without-prompt", ["completions.usage.consistent"]
 fault("completions-stream-no-finish-reason", ["completions.stream.finish-reason"],
       "No streamed chunk carries a finish_reason: the last chunk says null, then [DONE] (quirk 2 of the research "
       "notes, on the legacy endpoint).",
-      completions_chunks=_each_choice(_no_finish_reason))
+      completions_chunks=each_choice(_no_finish_reason))
 
 fault("completions-finish-eos", ["completions.finish-reason.values"],
       "finish_reason is \"eos\" instead of \"stop\"/\"length\", streamed or not (Together; TGI says eos_token).",
-      completions_response=_each_choice(_eos), completions_chunks=_each_choice(_eos))
+      completions_response=each_choice(finish_eos), completions_chunks=each_choice(finish_eos))
 
 fault("completions-max-tokens-stop", ["completions.max-tokens.length"],
       "A completion cut by max_tokens reports finish_reason \"stop\" instead of \"length\".",
-      completions_response=_each_choice(_length_as_stop))
+      completions_response=each_choice(length_as_stop))
 
 fault("completions-stream-finish-no-text", ["completions.stream.chunks"],
       "The streamed finish chunk carries no text field (LiteLLM): clients reading choices[0].text break.",
-      completions_chunks=_each_choice(_finish_without_text))
+      completions_chunks=each_choice(_finish_without_text))
 
 fault("completions-stream-no-done", ["completions.stream.done"],
       "A streamed completion ends without data: [DONE] (transformers serve; ik_llama.cpp #467).",
