@@ -8,8 +8,9 @@ an error object inside a 200 stream are.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from ..exchange import Exchange
 from ..findings import Finding, expect, failed, passed, short, skipped
@@ -31,6 +32,17 @@ def _needs_stream(ex: Exchange, requirements: Iterable[str]) -> list[Finding]:
         return []
     return [skipped(r, f"not applicable: the answer was not a 200 event stream ({ex.describe()})")
             for r in requirements]
+
+
+def stream_check(*requirements: str) -> Callable[[Callable[..., Iterable[Finding]]], Callable[..., list[Finding]]]:
+    """``@check`` for checks of a 200 event stream: without one, their requirements are not applicable."""
+    def decorate(fn: Callable[..., Iterable[Finding]]) -> Callable[..., list[Finding]]:
+        @functools.wraps(fn)
+        def guarded(ex: Exchange, *args: Any, **kwargs: Any) -> Iterable[Finding]:
+            missing = _needs_stream(ex, requirements)
+            return missing if missing else fn(ex, *args, **kwargs)
+        return check(*requirements)(guarded)
+    return decorate
 
 
 def is_error_payload(payload: Any) -> bool:
@@ -107,13 +119,8 @@ def content_type(ex: Exchange) -> Iterable[Finding]:
                           f"{STREAM_TYPE}", status=ex.status, content_type=ex.headers.get("content-type"))
 
 
-@check("chat.stream.data-json", "chat.stream.done-sentinel", "chat.stream.after-done")
+@stream_check("chat.stream.data-json", "chat.stream.done-sentinel", "chat.stream.after-done")
 def wire(ex: Exchange) -> Iterable[Finding]:
-    reqs = ("chat.stream.data-json", "chat.stream.done-sentinel", "chat.stream.after-done")
-    missing = _needs_stream(ex, reqs)
-    if missing:
-        yield from missing
-        return
     events = ex.data_events()
     bad = [problem for problem in ex.stream_problems if "UTF-8" in problem]
     for event in events:
@@ -144,13 +151,9 @@ def wire(ex: Exchange) -> Iterable[Finding]:
                  f"{short(after[0].raw_lines if after else '', 160)}", done_event=done.index)
 
 
-@check("chat.stream.no-error-event")
+@stream_check("chat.stream.no-error-event")
 def error_events(ex: Exchange) -> Iterable[Finding]:
     req = "chat.stream.no-error-event"
-    missing = _needs_stream(ex, (req,))
-    if missing:
-        yield from missing
-        return
     errors = [(event.index, payload) for event, payload in ex.chunks_json() if is_error_payload(payload)]
     if not errors:
         yield passed(req)
@@ -162,13 +165,9 @@ def error_events(ex: Exchange) -> Iterable[Finding]:
 
 
 # -- the chunks --------------------------------------------------------------------------------------------
-@check("chat.stream.chunk-schema", "chat.stream.object", "chat.stream.identity")
+@stream_check("chat.stream.chunk-schema", "chat.stream.object", "chat.stream.identity")
 def chunk_shape(ex: Exchange) -> Iterable[Finding]:
     reqs = ("chat.stream.chunk-schema", "chat.stream.object", "chat.stream.identity")
-    missing = _needs_stream(ex, reqs)
-    if missing:
-        yield from missing
-        return
     items = chunks(ex)
     if not items:
         message = f"the stream carried no chunk ({len(ex.data_events())} data events)"
@@ -208,13 +207,9 @@ def identity_problems(items: list[tuple[int, dict]]) -> list[str]:
     return problems
 
 
-@check("chat.stream.role-first", "chat.stream.role-consistent", "chat.stream.role-once")
+@stream_check("chat.stream.role-first", "chat.stream.role-consistent", "chat.stream.role-once")
 def roles(ex: Exchange) -> Iterable[Finding]:
     reqs = ("chat.stream.role-first", "chat.stream.role-consistent", "chat.stream.role-once")
-    missing = _needs_stream(ex, reqs)
-    if missing:
-        yield from missing
-        return
     by_index = tracks(ex)
     if not by_index:
         yield from (skipped(r, "not applicable: no chunk carried a choice") for r in reqs)
@@ -237,13 +232,8 @@ def roles(ex: Exchange) -> Iterable[Finding]:
     yield report("chat.stream.role-once", repeated, "", repeats=len(repeated))
 
 
-@check("chat.stream.finish-once", "chat.stream.finish-reason", "chat.stream.no-content-after-finish")
+@stream_check("chat.stream.finish-once", "chat.stream.finish-reason", "chat.stream.no-content-after-finish")
 def finishes(ex: Exchange) -> Iterable[Finding]:
-    reqs = ("chat.stream.finish-once", "chat.stream.finish-reason", "chat.stream.no-content-after-finish")
-    missing = _needs_stream(ex, reqs)
-    if missing:
-        yield from missing
-        return
     by_index = tracks(ex)
     if not by_index:
         yield failed("chat.stream.finish-once", f"no chunk carried a choice, so no choice ever finished "
@@ -273,14 +263,10 @@ def finishes(ex: Exchange) -> Iterable[Finding]:
 
 
 # -- usage -------------------------------------------------------------------------------------------------
-@check("chat.stream.usage-final")
+@stream_check("chat.stream.usage-final")
 def usage_final(ex: Exchange) -> Iterable[Finding]:
     """stream_options.include_usage was true."""
     req = "chat.stream.usage-final"
-    missing = _needs_stream(ex, (req,))
-    if missing:
-        yield from missing
-        return
     items = chunks(ex)
     carrying = [(event, chunk) for event, chunk in items if chunk.get("usage") is not None]
     if not carrying:
@@ -301,27 +287,19 @@ def usage_final(ex: Exchange) -> Iterable[Finding]:
     yield report(req, problems, usage=short(last.get("usage"), 200))
 
 
-@check("chat.stream.usage-unrequested")
+@stream_check("chat.stream.usage-unrequested")
 def usage_unrequested(ex: Exchange) -> Iterable[Finding]:
     """stream_options.include_usage was not sent."""
     req = "chat.stream.usage-unrequested"
-    missing = _needs_stream(ex, (req,))
-    if missing:
-        yield from missing
-        return
     carrying = [event for event, chunk in chunks(ex) if chunk.get("usage") is not None]
     yield expect(req, not carrying, f"usage arrived at event #{carrying[0] if carrying else 0} although "
                                     f"stream_options.include_usage was not requested", events=carrying[:10])
 
 
 # -- n, logprobs ---------------------------------------------------------------------------------------------
-@check("chat.stream.n-choices")
+@stream_check("chat.stream.n-choices")
 def n_choices(ex: Exchange, n: int) -> Iterable[Finding]:
     req = "chat.stream.n-choices"
-    missing = _needs_stream(ex, (req,))
-    if missing:
-        yield from missing
-        return
     by_index = tracks(ex)
     problems = []
     if sorted(by_index) != list(range(n)):
@@ -334,13 +312,9 @@ def n_choices(ex: Exchange, n: int) -> Iterable[Finding]:
     yield report(req, problems)
 
 
-@check("chat.stream.logprobs")
+@stream_check("chat.stream.logprobs")
 def logprobs(ex: Exchange, k: int) -> Iterable[Finding]:
     req = "chat.stream.logprobs"
-    missing = _needs_stream(ex, (req,))
-    if missing:
-        yield from missing
-        return
     problems, entries_seen = [], 0
     for index, track in tracks(ex).items():
         for d in track.deltas:
