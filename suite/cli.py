@@ -206,10 +206,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not values.get("replay"):
         target = build_target(flags)
         Transport(target).preflight()
-    return run_pytest(values)
-
-
-def run_pytest(values: dict[str, Any]) -> int:
     from .runner import run_suite
 
     return run_suite(values).exit_code
