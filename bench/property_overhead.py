@@ -16,13 +16,13 @@ import copy
 import statistics
 import time
 
-from suite.profile import profile
-from suite.properties.cases import POSITIVE
-from suite.properties.generation import generation_document
-from suite.properties.operations import PLANS
-from suite.properties.phase import run_operation
-from suite.target import build_target
-from suite.transport import Transport
+from oaic.profile import profile
+from oaic.properties.cases import POSITIVE
+from oaic.properties.generation import generation_document
+from oaic.properties.operations import PLANS
+from oaic.properties.phase import run_operation
+from oaic.target import build_target
+from oaic.transport import Transport
 
 OPERATIONS = ("listModels", "retrieveModel", "createChatCompletion", "createCompletion", "createEmbedding",
               "createResponse")
@@ -82,7 +82,7 @@ def server(base_url):
     if base_url:
         yield base_url
         return
-    from suite.reference.server import running
+    from oaic.reference.server import running
 
     with running() as url:
         yield url

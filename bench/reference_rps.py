@@ -93,7 +93,7 @@ def main() -> int:
     port = free_port()
     base_url = f"http://127.0.0.1:{port}/v1"
     oaic = os.path.join(os.path.dirname(sys.executable), "oaic")
-    command = [oaic] if os.path.exists(oaic) else [sys.executable, "-m", "suite.cli"]
+    command = [oaic] if os.path.exists(oaic) else [sys.executable, "-m", "oaic.cli"]
     server = subprocess.Popen([*command, "serve", "--port", str(port)], stderr=subprocess.DEVNULL)
     try:
         wait_ready(base_url, server)

@@ -22,7 +22,7 @@ BUDGET_S = 10.0
 
 def command() -> list[str]:
     script = Path(sys.executable).with_name("oaic")
-    return [str(script), "run"] if script.exists() else [sys.executable, "-m", "suite.cli", "run"]
+    return [str(script), "run"] if script.exists() else [sys.executable, "-m", "oaic.cli", "run"]
 
 
 def one_run() -> tuple[float, float]:

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from suite import profile as profile_module
-from suite.official import load_official
+from oaic.official import load_official
 
 SHARED_SPEC = Path(__file__).resolve().parents[2] / "shared" / "spec"
 

@@ -1,1 +1,1 @@
-"""Data package: the requirement catalogue and the project's OpenAPI profile (installed as ``suite.spec``)."""
+"""Data package: the requirement catalogue and the project's OpenAPI profile (installed as ``oaic.spec``)."""

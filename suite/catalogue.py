@@ -114,7 +114,7 @@ def parse_area(text: str, source: str) -> list[Requirement]:
 
 @lru_cache(maxsize=1)
 def load() -> Catalogue:
-    folder = resources.files("suite.spec").joinpath("requirements")
+    folder = resources.files("oaic.spec").joinpath("requirements")
     requirements: list[Requirement] = []
     for item in sorted(folder.iterdir(), key=lambda p: p.name):
         if item.name.endswith(".yaml"):

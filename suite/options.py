@@ -1,4 +1,4 @@
-"""The run options, declared once for both ``oaic run`` (argparse) and ``pytest --pyargs suite.scenarios``."""
+"""The run options, declared once for both ``oaic run`` (argparse) and ``pytest --pyargs oaic.scenarios``."""
 
 from __future__ import annotations
 

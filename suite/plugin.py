@@ -1,6 +1,6 @@
 """The pytest plugin (entry point ``pytest11: oaic``): options, fixtures, selection, verdict recording, reports.
 
-It is inert unless scenario tests from ``suite.scenarios`` are collected, so it can stay installed beside any
+It is inert unless scenario tests from ``oaic.scenarios`` are collected, so it can stay installed beside any
 other test suite. ``oaic run`` drives exactly this plugin through pytest.
 """
 
@@ -23,7 +23,7 @@ from .target import Target, build_target
 from .transport import NotRecorded, Transport
 
 STATE_KEY = pytest.StashKey["RunState"]()
-SCENARIO_PACKAGE = "suite.scenarios"
+SCENARIO_PACKAGE = "oaic.scenarios"
 
 
 def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
@@ -158,6 +158,30 @@ def _state(config: pytest.Config) -> RunState | None:
     return config.stash.get(STATE_KEY, None)
 
 
+def _scenario_folder() -> "Path":
+    from pathlib import Path
+
+    from . import scenarios
+
+    return Path(scenarios.__file__).resolve().parent
+
+
+class ScenarioModule(pytest.Module):
+    """A scenario module imported under its package name (``oaic.scenarios.test_chat``): in a checkout the
+    package's folder is called ``suite``, and pytest would otherwise name (and import) it after the folder."""
+
+    def _getobj(self):  # type: ignore[override]
+        import importlib
+
+        return importlib.import_module(f"{SCENARIO_PACKAGE}.{self.path.stem}")
+
+
+def pytest_pycollect_makemodule(module_path: "Path", parent: pytest.Collector) -> pytest.Module | None:
+    if module_path.name.startswith("test_") and module_path.resolve().parent == _scenario_folder():
+        return ScenarioModule.from_parent(parent, path=module_path)
+    return None
+
+
 def _is_scenario(item: pytest.Item) -> bool:
     module = getattr(item, "module", None)
     return module is not None and module.__name__.startswith(SCENARIO_PACKAGE)
@@ -285,7 +309,7 @@ RESULT_KEY = pytest.StashKey[Results]()
 def _require_state(request: pytest.FixtureRequest) -> RunState:
     state = _state(request.config)
     if state is None:
-        pytest.skip("oaic scenarios run only through `oaic run` or `pytest --pyargs suite.scenarios`")
+        pytest.skip("oaic scenarios run only through `oaic run` or `pytest --pyargs oaic.scenarios`")
     return state
 
 

@@ -266,7 +266,7 @@ def load_yaml(text: str) -> Any:
 
 @lru_cache(maxsize=1)
 def profile() -> Document:
-    text = resources.files("suite.spec").joinpath("openapi.yaml").read_text(encoding="utf-8")
+    text = resources.files("oaic.spec").joinpath("openapi.yaml").read_text(encoding="utf-8")
     return Document(load_yaml(text), PROFILE_URI)
 
 

@@ -36,7 +36,7 @@ def pytest_args(values: dict[str, Any]) -> list[str]:
     # The root is the folder holding the package, so test ids (suite/scenarios/test_x.py::...) do not depend on
     # where the user runs from or where a recording lives.
     root = str(Path(__file__).resolve().parent.parent)
-    args = ["--rootdir", root, "--pyargs", "suite.scenarios", "-p", "suite.plugin", "-qq", "--no-header", "-p", "no:cacheprovider",
+    args = ["--rootdir", root, "--pyargs", "oaic.scenarios", "-p", "oaic.plugin", "-qq", "--no-header", "-p", "no:cacheprovider",
             "--tb=no", "-rN", "-W", "ignore::DeprecationWarning"]
     for option in OPTIONS:
         value = values.get(option.dest)

@@ -305,4 +305,6 @@ def _name_from_url(url: str) -> str:
 
 
 def profile_example_path() -> Path:
-    return Path(__file__).resolve().parent.parent / "examples" / "target.toml"
+    from .data import examples
+
+    return examples() / "target.toml"

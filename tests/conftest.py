@@ -22,7 +22,7 @@ def _is_full_run(config: pytest.Config) -> bool:
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if not _is_full_run(session.config) or session.testsfailed:
         return  # a partial or failing run proves nothing about coverage
-    from suite.catalogue import load
+    from oaic.catalogue import load
 
     missing = sorted(r.id for r in load() if r.id not in helpers.SHOWN_FAILING)
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")

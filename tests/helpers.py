@@ -3,7 +3,7 @@ session can prove that every catalogued requirement has a unit test on a violati
 
 from __future__ import annotations
 
-from suite.findings import FAIL, PASS, WARN, Finding
+from oaic.findings import FAIL, PASS, WARN, Finding
 
 SHOWN_FAILING: set[str] = set()
 SHOWN_PASSING: set[str] = set()

@@ -7,9 +7,9 @@ import io
 import os
 from typing import Iterable, Iterator
 
-from suite.reference.server import ReferenceServer
-from suite.results import Results
-from suite.runner import run_suite
+from oaic.reference.server import ReferenceServer
+from oaic.results import Results
+from oaic.runner import run_suite
 
 API_KEY = "sk-oaic-reference-self-test-key"
 KEY_ENV = "OAIC_REFERENCE_SELF_TEST_KEY"

@@ -15,10 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from suite.recording import BUNDLED, DEFAULT_RECORDING
-from suite.runner import run_suite
+from oaic.data import bundled_recordings
+from oaic.recording import DEFAULT_RECORDING
+from oaic.runner import run_suite
 
-RECORDINGS = sorted(p for p in BUNDLED.iterdir() if (p / "profile.toml").is_file()) if BUNDLED.is_dir() else []
+BUNDLED = bundled_recordings()
+RECORDINGS = sorted(p for p in BUNDLED.iterdir() if (p / "profile.toml").is_file())
 EXPECTED = "expected.json"
 UPDATE = bool(os.environ.get("OAIC_UPDATE_EXPECTED"))
 VOLATILE = ("started", "finished", "duration_s")  # what may differ between two runs of the same replay
@@ -77,7 +79,7 @@ def fresh_default_run(tmp_path_factory):
         yield None
         return
     folder = tmp_path_factory.mktemp("fresh")
-    process = subprocess.Popen([sys.executable, "-m", "suite.cli", "run", "--report-dir", str(folder / "reports")],
+    process = subprocess.Popen([sys.executable, "-m", "oaic.cli", "run", "--report-dir", str(folder / "reports")],
                                cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                env={k: v for k, v in os.environ.items() if not k.startswith("OAIC_")})
     yield process, folder / "reports" / "results.json"

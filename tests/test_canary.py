@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from suite.cli import main
-from suite.reference import server
-from suite.runner import run_suite
+from oaic.cli import main
+from oaic.reference import server
+from oaic.runner import run_suite
 
 CANARY = "sk-canary-5f0c1e9a7d3b42e8a6c4f1b09d2e7a31"
 CANARY_ENV = "OAIC_CANARY_KEY"
@@ -74,7 +74,7 @@ def _with_key(body: bytes, key: bytes) -> bytes:
 
 @pytest.fixture
 def leaky_provider(monkeypatch):
-    from suite.reference.app import create_app
+    from oaic.reference.app import create_app
 
     leaky = None
 
@@ -83,7 +83,7 @@ def leaky_provider(monkeypatch):
         leaky = Leaky(create_app(faults, api_key))
         return leaky
 
-    monkeypatch.setattr("suite.reference.app.create_app", wrapped)
+    monkeypatch.setattr("oaic.reference.app.create_app", wrapped)
     with server.running(api_key=CANARY) as url:
         yield url, lambda: leaky
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from suite import catalogue
-from suite.checks import REGISTRY, all_check_modules
-from suite.findings import Finding, failed
-from suite.results import Results
+from oaic.checks import REGISTRY, all_check_modules
+from oaic.findings import Finding, failed
+from oaic.results import Results
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from suite.checks import common
-from suite.exchange import Exchange
+from oaic.checks import common
+from oaic.exchange import Exchange
 from tests.helpers import assert_fails, assert_passes
 
 OPENAI_ERROR = {"error": {"message": "Incorrect API key provided", "type": "invalid_request_error", "param": None,

@@ -6,8 +6,8 @@ import copy
 import json
 from pathlib import Path
 
-from suite.checks import completions
-from suite.exchange import Exchange, sse_body
+from oaic.checks import completions
+from oaic.exchange import Exchange, sse_body
 from tests.helpers import assert_fails, assert_passes
 
 FIXTURES = Path(__file__).parent / "fixtures" / "completions"

@@ -7,8 +7,8 @@ import json
 import struct
 from pathlib import Path
 
-from suite.checks import embeddings
-from suite.exchange import Exchange
+from oaic.checks import embeddings
+from oaic.exchange import Exchange
 from tests.helpers import assert_fails, assert_passes
 
 FIXTURES = Path(__file__).parent / "fixtures" / "embeddings"

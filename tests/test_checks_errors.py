@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from suite.checks import errors
-from suite.exchange import Exchange, sse_body
+from oaic.checks import errors
+from oaic.exchange import Exchange, sse_body
 from tests.helpers import assert_fails, assert_passes
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "errors"

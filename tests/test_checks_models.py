@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from suite.checks import chat_basic, models
-from suite.exchange import Exchange
+from oaic.checks import chat_basic, models
+from oaic.exchange import Exchange
 from tests.helpers import assert_fails, assert_passes
 
 # Real GET /models and GET /models/gpt-4o-mini answers (seed 000, "List models" / "Retrieve model").
@@ -93,7 +93,7 @@ def test_chat_completion_schema():
 
 
 def test_an_honest_not_implemented_retrieve_is_unsupported_a_detail_404_fails():
-    from suite.scenarios.test_models import test_retrieve_configured_models as scenario
+    from oaic.scenarios.test_models import test_retrieve_configured_models as scenario
 
     class Api:
         def __init__(self, status, body):

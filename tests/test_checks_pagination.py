@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from suite.checks import pagination
-from suite.exchange import Exchange
+from oaic.checks import pagination
+from oaic.exchange import Exchange
 from tests.helpers import assert_fails, assert_passes
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -207,8 +207,8 @@ def test_the_invalid_list_parameters_the_suite_sends_are_invalid_by_the_document
     """Each probe must break the parameter's schema; a value OpenAI may serve (limit 0: no minimum) is no probe."""
     from jsonschema import Draft202012Validator
 
-    from suite.profile import profile
-    from suite.scenarios.test_stored import INVALID_LIST_PARAMS
+    from oaic.profile import profile
+    from oaic.scenarios.test_stored import INVALID_LIST_PARAMS
 
     parameters = {p["name"]: p["schema"] for p in profile().operation("listChatCompletions").parameters()}
     for param, value, _ in INVALID_LIST_PARAMS:
@@ -217,8 +217,8 @@ def test_the_invalid_list_parameters_the_suite_sends_are_invalid_by_the_document
 
 
 def test_walk_is_sound_only_when_each_item_comes_once():
-    from suite.checks import pagination
-    from suite.exchange import Exchange
+    from oaic.checks import pagination
+    from oaic.exchange import Exchange
 
     def page(*ids):
         return Exchange.from_parts("GET", "/chat/completions", body={

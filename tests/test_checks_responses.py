@@ -7,8 +7,8 @@ import copy
 import json
 from pathlib import Path
 
-from suite.checks import responses
-from suite.exchange import Exchange
+from oaic.checks import responses
+from oaic.exchange import Exchange
 from tests.helpers import assert_fails, assert_passes
 
 FIXTURES = Path(__file__).parent / "fixtures" / "responses"

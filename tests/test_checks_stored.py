@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from suite.checks import stored
-from suite.exchange import Exchange
-from suite.findings import skipped
+from oaic.checks import stored
+from oaic.exchange import Exchange
+from oaic.findings import skipped
 from tests.helpers import assert_fails, assert_passes
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -276,7 +276,7 @@ class Collected:
 
 
 def scripted_run(answer, created_model="gpt-4o-mini-2024-07-18", asked_model="gpt-4o-mini"):
-    from suite.scenarios import test_stored as scenario
+    from oaic.scenarios import test_stored as scenario
 
     run = scenario.StoredRun(ScriptedApi(answer), asked_model, "tag")
     for item in ("a", "b"):

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from suite.cli import main
+from oaic.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def oaic(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "suite.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "oaic.cli", *args], capture_output=True, text=True,
                           timeout=timeout, cwd=ROOT)
 
 
@@ -76,7 +76,7 @@ def test_run_against_a_server_writes_the_documented_reports(tmp_path):
     import json
     import xml.etree.ElementTree as ET
 
-    from suite.reference.server import ReferenceServer
+    from oaic.reference.server import ReferenceServer
 
     with ReferenceServer() as clean:
         result = oaic("run", "--base-url", clean.base_url, "--model", "ref-chat", "--only", "models.*",

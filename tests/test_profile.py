@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from suite.exchange import Exchange
-from suite.profile import Document, profile, schema_errors
+from oaic.exchange import Exchange
+from oaic.profile import Document, profile, schema_errors
 
 ROOT = Path(__file__).resolve().parent.parent
 OPENAI = ROOT / "tests" / "fixtures" / "openai"

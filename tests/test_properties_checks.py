@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from suite.checks import properties as checks
-from suite.exchange import Exchange, sse_body
-from suite.profile import profile
-from suite.properties.cases import NEGATIVE, POSITIVE, PlannedRequest, PropertyExample
+from oaic.checks import properties as checks
+from oaic.exchange import Exchange, sse_body
+from oaic.profile import profile
+from oaic.properties.cases import NEGATIVE, POSITIVE, PlannedRequest, PropertyExample
 from tests.helpers import assert_fails, assert_no_failures, assert_passes
 
 OPENAI = Path(__file__).resolve().parent / "fixtures" / "openai"

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from suite.errors import UsageError
-from suite.profile import profile
-from suite.properties.cases import NEGATIVE, POSITIVE
-from suite.properties.generation import MALFORMED_JSON, CaseFinisher, RequestRules, exact_numbers, plan_requests
-from suite.properties.operations import MAX_TOKENS, PLANS
-from suite.properties.phase import DEFAULT_EXAMPLES, DEFAULT_SEED, settings_from
-from suite.target import build_target
+from oaic.errors import UsageError
+from oaic.profile import profile
+from oaic.properties.cases import NEGATIVE, POSITIVE
+from oaic.properties.generation import MALFORMED_JSON, CaseFinisher, RequestRules, exact_numbers, plan_requests
+from oaic.properties.operations import MAX_TOKENS, PLANS
+from oaic.properties.phase import DEFAULT_EXAMPLES, DEFAULT_SEED, settings_from
+from oaic.target import build_target
 
 MODELS = {"chat": "my-chat", "embeddings": "my-embed", "completions": "my-instruct", "responses": "my-resp"}
 SEED = DEFAULT_SEED

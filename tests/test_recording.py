@@ -14,14 +14,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from vcr.serialize import deserialize, serialize
 
-from suite.errors import UsageError
-from suite.exchange import Exchange
-from suite.recording import open_store
-from suite.recording.naming import cassette_name
-from suite.recording.scrubbing import scrub_chunks
-from suite.scrub import PLACEHOLDER
-from suite.target import Target
-from suite.transport import NotRecorded, Transport
+from oaic.errors import UsageError
+from oaic.exchange import Exchange
+from oaic.recording import open_store
+from oaic.recording.naming import cassette_name
+from oaic.recording.scrubbing import scrub_chunks
+from oaic.scrub import PLACEHOLDER
+from oaic.target import Target
+from oaic.transport import NotRecorded, Transport
 from tests.wire_server import wire_server
 
 BASE = "http://127.0.0.1:9/v1"
@@ -342,7 +342,7 @@ def test_a_credential_like_query_parameter_is_scrubbed_and_still_matches(tmp_pat
                       st.binary(max_size=64)),
        cuts=st.lists(st.integers(min_value=0, max_value=64), max_size=4))
 def test_any_body_round_trips_through_a_cassette_byte_for_byte(body, cuts):
-    from suite.recording import cassette
+    from oaic.recording import cassette
 
     raw = body.encode("utf-8") if isinstance(body, str) else body
     ends = sorted({min(c, len(raw)) for c in cuts} | {len(raw)})

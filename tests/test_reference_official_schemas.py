@@ -1,5 +1,5 @@
 """The reference provider's answers validate against OpenAI's own schemas (the official document beside the clone,
-normalized by suite.official), so "faithful" is checked against more than the suite's own profile."""
+normalized by oaic.official), so "faithful" is checked against more than the suite's own profile."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from suite.exchange import Exchange
-from suite.reference.server import running
+from oaic.exchange import Exchange
+from oaic.reference.server import running
 
 OFFICIAL = Path(__file__).resolve().parent.parent.parent / "shared" / "spec" / "openai-openapi.json"
 pytestmark = pytest.mark.skipif(not OFFICIAL.is_file(), reason="the official document is not beside the clone")
@@ -24,7 +24,7 @@ RESPONSES_TOOL = {"type": "function", "name": "get_weather", "description": "Wea
 def official(tmp_path_factory):
     import os
 
-    from suite.official import load_official
+    from oaic.official import load_official
 
     previous = os.environ.get("OAIC_CACHE_DIR")
     os.environ["OAIC_CACHE_DIR"] = str(tmp_path_factory.mktemp("official-cache"))

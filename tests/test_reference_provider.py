@@ -9,10 +9,10 @@ import httpx
 import jsonschema
 import pytest
 
-from suite.exchange import Exchange
-from suite.reference.faults import FAULTS, FaultContext, fault
-from suite.reference.server import ReferenceServer
-from suite.reference.wire import APIError
+from oaic.exchange import Exchange
+from oaic.reference.faults import FAULTS, FaultContext, fault
+from oaic.reference.server import ReferenceServer
+from oaic.reference.wire import APIError
 
 KEY = "sk-oaic-provider-test"
 WEATHER = {"type": "function", "function": {
@@ -272,7 +272,7 @@ def test_a_provider_bug_is_a_500_in_openai_shape(server):
 def test_list_query_hook_sees_the_parsed_query_and_shapes_the_page(server):
     from dataclasses import replace
 
-    from suite.reference.stored import ListQuery
+    from oaic.reference.stored import ListQuery
 
     seen = []
 

@@ -11,8 +11,8 @@ import time
 import httpx
 import pytest
 
-from suite.cli import main
-from suite.reference.faults import load_all
+from oaic.cli import main
+from oaic.reference.faults import load_all
 
 
 def test_busy_port_is_one_line_and_exit_2(capsys):
@@ -60,7 +60,7 @@ def _free_port() -> int:
 def test_oaic_serve_answers_with_the_key_from_the_environment():
     port = _free_port()
     env = {**os.environ, "OAIC_TEST_SERVE_KEY": "sk-serve-test"}
-    server = subprocess.Popen([sys.executable, "-m", "suite.cli", "serve", "--port", str(port), "--api-key-env",
+    server = subprocess.Popen([sys.executable, "-m", "oaic.cli", "serve", "--port", str(port), "--api-key-env",
                                "OAIC_TEST_SERVE_KEY", "--fault", "models-list-bare"],
                               env=env, stderr=subprocess.PIPE, text=True)
     try:

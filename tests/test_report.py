@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 
-from suite.catalogue import load
-from suite.cli import main
-from suite.findings import failed, passed, skipped
-from suite.report import terminal, write_all
-from suite.results import Results, from_json
+from oaic.catalogue import load
+from oaic.cli import main
+from oaic.findings import failed, passed, skipped
+from oaic.report import terminal, write_all
+from oaic.results import Results, from_json
 
 
 def sample_results(strict: bool = False) -> Results:

@@ -9,7 +9,7 @@ import pytest
 
 openai = pytest.importorskip("openai")
 
-from suite.reference.server import running  # noqa: E402
+from oaic.reference.server import running  # noqa: E402
 
 KEY = "sk-oaic-sdk-test"
 WEATHER = {"type": "function", "function": {

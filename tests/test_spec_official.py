@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from suite.cli import main
-from suite.errors import UsageError
-from suite.official import load_official
-from suite.official import cache as cache_module
-from suite.official.diff import Decisions, drift
-from suite.official.normalize import normalize
-from suite.official.source import parse, read_source
-from suite.profile import Document, profile
+from oaic.cli import main
+from oaic.errors import UsageError
+from oaic.official import load_official
+from oaic.official import cache as cache_module
+from oaic.official.diff import Decisions, drift
+from oaic.official.normalize import normalize
+from oaic.official.source import parse, read_source
+from oaic.profile import Document, profile
 
 ROOT = Path(__file__).resolve().parent.parent
 OFFICIAL = ROOT.parent / "shared" / "spec" / "openai-openapi.json"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from suite.exchange import Exchange, sse_body
-from suite.sse import SSEDecoder, decode
+from oaic.exchange import Exchange, sse_body
+from oaic.sse import SSEDecoder, decode
 
 
 def events_of(*pieces: bytes):

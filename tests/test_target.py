@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from suite.errors import UsageError
-from suite.target import CAPABILITIES, build_target, profile_example_path
+from oaic.errors import UsageError
+from oaic.target import CAPABILITIES, build_target, profile_example_path
 
 
 def write(tmp_path, text: str):
@@ -104,7 +104,7 @@ def test_capabilities_table_form(tmp_path):
 
 
 def test_bad_header_flag():
-    from suite.target import parse_headers
+    from oaic.target import parse_headers
 
     with pytest.raises(UsageError, match="not in the form 'Name: value'"):
         parse_headers(["no colon here"], "--header")

@@ -6,9 +6,9 @@ import time
 
 import pytest
 
-from suite.errors import BudgetExhausted, UsageError
-from suite.target import Target
-from suite.transport import Transport
+from oaic.errors import BudgetExhausted, UsageError
+from oaic.target import Target
+from oaic.transport import Transport
 from tests.wire_server import wire_server
 
 
@@ -149,7 +149,7 @@ def test_connection_dropped_before_any_answer_is_retried_once():
 
 
 def test_unreadable_retry_after_falls_back_to_backoff():
-    from suite.exchange import Exchange
+    from oaic.exchange import Exchange
 
     transport = Transport(Target(base_url="http://h/v1", retry_after_cap=10))
     soon = Exchange.from_parts(status=429, headers={"retry-after": "soon"})

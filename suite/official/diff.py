@@ -51,7 +51,7 @@ class Decisions:
     @classmethod
     def load(cls, text: str | None = None) -> "Decisions":
         if text is None:
-            text = resources.files("suite.spec").joinpath("deliberate-differences.yaml").read_text(encoding="utf-8")
+            text = resources.files("oaic.spec").joinpath("deliberate-differences.yaml").read_text(encoding="utf-8")
         data = load_yaml(text) or {}
         entries = {}
         for item in data.get("differences") or []:

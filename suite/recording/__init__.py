@@ -16,7 +16,6 @@ from typing import Any
 from ..errors import UsageError
 from ..target import Target
 
-BUNDLED = Path(__file__).resolve().parents[2] / "cassettes"
 DEFAULT_RECORDING = "llamacpp-0.3.36"
 
 
@@ -31,7 +30,12 @@ def open_store(values: dict[str, Any], target: Target) -> Any:
 
 def default_recording() -> Path:
     """The bundled recording ``oaic run`` replays when no target is given."""
-    folder = BUNDLED / DEFAULT_RECORDING
+    from ..data import bundled_recordings
+
+    try:
+        folder = bundled_recordings() / DEFAULT_RECORDING
+    except FileNotFoundError:
+        folder = Path(DEFAULT_RECORDING)
     if not folder.is_dir():
         raise UsageError(f"no target given and the bundled recording {folder} is missing: give --base-url URL "
                          f"(or --target FILE), or --replay DIR")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from suite.checks import chat, chat_basic, common
+from oaic.checks import chat, chat_basic, common
 
 pytestmark = pytest.mark.needs("chat")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from suite.checks import chat, chat_stream, common
+from oaic.checks import chat, chat_stream, common
 
 pytestmark = pytest.mark.needs("streaming")
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from suite.checks import completions
-from suite.checks.common import honest_unsupported
+from oaic.checks import completions
+from oaic.checks.common import honest_unsupported
 
 pytestmark = pytest.mark.needs("completions")
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from suite.checks import common, embeddings
-from suite.checks.common import honest_unsupported
+from oaic.checks import common, embeddings
+from oaic.checks.common import honest_unsupported
 
 pytestmark = pytest.mark.needs("embeddings")
 

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from suite.checks import common, errors
+from oaic.checks import common, errors
 
 WRONG_KEY = "sk-oaic-wrong-key-0000000000000000"
 UNKNOWN_ROUTE = "/oaic-no-such-route"

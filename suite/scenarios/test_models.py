@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from suite.checks import common, models
-from suite.checks.common import honest_unsupported
+from oaic.checks import common, models
+from oaic.checks.common import honest_unsupported
 
 pytestmark = pytest.mark.needs("models")
 UNKNOWN_MODEL = "oaic-no-such-model-7b3e"

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import pytest
 
-from suite.checks.properties import NEGATIVE_IDS, POSITIVE_IDS
-from suite.properties.cases import NEGATIVE, POSITIVE, NotApplicable
-from suite.properties.operations import PLANS
-from suite.properties.phase import run_operation
+from oaic.checks.properties import NEGATIVE_IDS, POSITIVE_IDS
+from oaic.properties.cases import NEGATIVE, POSITIVE, NotApplicable
+from oaic.properties.operations import PLANS
+from oaic.properties.phase import run_operation
 
 
 def operations(negative: bool = False) -> list:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from suite.checks import responses
-from suite.checks.common import honest_unsupported
+from oaic.checks import responses
+from oaic.checks.common import honest_unsupported
 
 pytestmark = pytest.mark.needs("responses")
 

@@ -14,11 +14,11 @@ from typing import Any, Callable
 
 import pytest
 
-from suite.checks import common, errors, pagination, stored
-from suite.checks.common import honest_unsupported
-from suite.errors import BudgetExhausted
-from suite.exchange import Exchange
-from suite.transport import NotRecorded, Transport
+from oaic.checks import common, errors, pagination, stored
+from oaic.checks.common import honest_unsupported
+from oaic.errors import BudgetExhausted
+from oaic.exchange import Exchange
+from oaic.transport import NotRecorded, Transport
 
 pytestmark = pytest.mark.needs("stored_completions")
 TAG_SALT = "oaic stored completions v1"

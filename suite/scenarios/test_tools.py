@@ -13,7 +13,7 @@ import json
 
 import pytest
 
-from suite.checks import common, tools
+from oaic.checks import common, tools
 
 pytestmark = pytest.mark.needs("tools")
 

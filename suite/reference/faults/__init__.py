@@ -29,7 +29,7 @@ comes back; each active fault that has a hook for POINT transforms the value in 
 models.retrieve, chat.completions, stored.list, stored.retrieve, stored.update, stored.delete, stored.messages,
 completions, embeddings, responses.create, responses.retrieve, responses.delete, responses.input_items, and
 "unrouted" for unknown paths and methods. A hook inside an endpoint (request and the endpoint points) may raise
-``suite.reference.wire.APIError`` to answer with that error instead. Besides hooks, provider code may
+``oaic.reference.wire.APIError`` to answer with that error instead. Besides hooks, provider code may
 ask ``"name" in active`` for behaviours that are not a transform, and hooks on ``sse.bytes`` (or a lazy
 ``response.body``) may insert ``Stall(seconds)`` / ``Close()`` markers that the server turns into a pause or an
 abrupt close of the connection.

@@ -1,0 +1,1 @@
+"""Data package: the bundled recordings of real servers (installed as ``oaic.cassettes``)."""

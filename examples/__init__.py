@@ -1,0 +1,1 @@
+"""Data package: example target profiles and CI recipes (installed as ``oaic.examples``)."""
