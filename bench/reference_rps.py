@@ -65,7 +65,7 @@ def _closed() -> bytes:
     raise ConnectionError("the server closed the connection")
 
 
-def client_loop(port: int, start: float, seconds: float, counts: "multiprocessing.Queue[tuple[int, int]]") -> None:
+def client_loop(port: int, start: float, seconds: float, counts: multiprocessing.Queue[tuple[int, int]]) -> None:
     """One keep-alive connection, requests back to back. A bare socket client: httpx itself would need more CPU
     per request than the server, and the clients share the machine with it."""
     done = failed = 0

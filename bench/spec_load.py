@@ -16,8 +16,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from suite import profile as profile_module
 from oaic.official import load_official
+
+from suite import profile as profile_module
 
 SHARED_SPEC = Path(__file__).resolve().parents[2] / "shared" / "spec"
 
@@ -51,13 +52,13 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as cache:
             os.environ["OAIC_CACHE_DIR"] = cache
 
-            def cold() -> None:
+            def cold(source: str = source, cache: str = cache) -> None:
                 for entry in Path(cache).iterdir():
                     entry.unlink()
                 load_official(source)
 
             cold_seconds = timed(cold, max(1, args.repeat // 2))
-            cached_seconds = timed(lambda: load_official(source), args.repeat)
+            cached_seconds = timed(lambda source=source: load_official(source), args.repeat)
         print(f"official {Path(source).name}: cold {cold_seconds:.2f} s, cached {cached_seconds:.2f} s")
 
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from . import __version__
 from .errors import UsageError
@@ -118,7 +119,7 @@ def cmd_requirements(args: argparse.Namespace) -> int:
 
 
 def cmd_capabilities(args: argparse.Namespace) -> int:
-    from .target import CAPABILITIES, DEFAULT_CAPABILITIES
+    from .capabilities import CAPABILITIES, DEFAULT_CAPABILITIES
 
     for name, text in CAPABILITIES.items():
         print(f"{name:<22} {text}{'  (default with a chat model)' if name in DEFAULT_CAPABILITIES else ''}")

@@ -112,7 +112,7 @@ class Exchange:
         stream: bool | None = None,
         chunks: list[tuple[float, bytes]] | None = None,
         **extra: Any,
-    ) -> "Exchange":
+    ) -> Exchange:
         """Build an exchange from a transcript: ``body`` may be bytes, str, or JSON-able data."""
         if not isinstance(body, (bytes, str)):
             body = json.dumps(body)

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import Any, Iterable
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -158,7 +160,7 @@ def _state(config: pytest.Config) -> RunState | None:
     return config.stash.get(STATE_KEY, None)
 
 
-def _scenario_folder() -> "Path":
+def _scenario_folder() -> Path:
     from pathlib import Path
 
     from . import scenarios
@@ -176,7 +178,7 @@ class ScenarioModule(pytest.Module):
         return importlib.import_module(f"{SCENARIO_PACKAGE}.{self.path.stem}")
 
 
-def pytest_pycollect_makemodule(module_path: "Path", parent: pytest.Collector) -> pytest.Module | None:
+def pytest_pycollect_makemodule(module_path: Path, parent: pytest.Collector) -> pytest.Module | None:
     if module_path.name.startswith("test_") and module_path.resolve().parent == _scenario_folder():
         return ScenarioModule.from_parent(parent, path=module_path)
     return None
@@ -253,7 +255,7 @@ def pytest_runtest_call(item: pytest.Item):
     return result
 
 
-def _fill(state: RunState, verdicts: "Verdicts | None", item: pytest.Item, covered: set[str], verdict: str,
+def _fill(state: RunState, verdicts: Verdicts | None, item: pytest.Item, covered: set[str], verdict: str,
           message: str) -> None:
     judged = verdicts.judged() if verdicts else set()
     for requirement in sorted(covered - judged):
@@ -285,8 +287,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     results.duration = time.monotonic() - state.clock_start
     results.spent = {**state.transport.stats.to_json(),
                      "requests_by_scenario": dict(sorted(state.requests_by_scenario.items()))}
-    from .report import write_all
-    from .report import terminal
+    from .report import terminal, write_all
 
     report_dir = state.values.get("report_dir") or "reports"
     secrets = [state.target.api_key] if state.target.api_key else []

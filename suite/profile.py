@@ -8,10 +8,11 @@ body or of each event of a stream. The profile is loaded once per process.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from importlib import resources
-from typing import Any, Iterator
+from typing import Any
 
 import yaml
 from jsonschema import Draft202012Validator
@@ -43,7 +44,7 @@ class Operation:
     id: str
     method: str  # upper case
     path: str  # as in the document, e.g. /chat/completions/{completion_id}
-    document: "Document"
+    document: Document
     pointer: str  # JSON pointer of the operation object
 
     @property

@@ -7,7 +7,8 @@ key of the run) are replaced wherever they appear in text.
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 PLACEHOLDER = "<REDACTED>"
 _SECRET_NAMES = {"authorization", "api-key", "x-api-key", "openai-organization", "openai-project", "cookie",

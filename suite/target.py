@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 from .errors import UsageError
@@ -21,40 +22,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-# What a target may claim. A scenario that needs a capability the target does not claim is a skip.
-CAPABILITIES: dict[str, str] = {
-    "core": "always claimed: what every HTTP API in OpenAI's style does (transport, error bodies)",
-    "models": "GET /models and GET /models/{id}",
-    "chat": "POST /chat/completions",
-    "streaming": "stream: true on chat completions",
-    "stream_usage": "stream_options.include_usage on streamed chat completions",
-    "n": "n > 1 choices",
-    "stop": "stop sequences",
-    "max_completion_tokens": "max_completion_tokens as well as max_tokens",
-    "logprobs": "logprobs and top_logprobs",
-    "json_object": "response_format json_object",
-    "json_schema": "response_format json_schema (strict)",
-    "developer_role": "messages with role developer",
-    "determinism": "temperature 0 with a seed gives the same output stream and non-stream",
-    "tools": "tools with tool_choice none/auto/required/named",
-    "parallel_tool_calls": "several tool calls in one response, and parallel_tool_calls: false",
-    "legacy_functions": "the deprecated functions/function_call parameters",
-    "stored_completions": "store: true and the /chat/completions list, retrieve, update, delete, messages",
-    "embeddings": "POST /embeddings",
-    "embeddings_base64": "encoding_format: base64 on embeddings",
-    "embeddings_dimensions": "dimensions on embeddings",
-    "completions": "the legacy POST /completions",
-    "responses": "POST /responses and the Responses API",
-    "responses_streaming": "stream: true on the Responses API",
-    "auth": "the target rejects requests without a valid key (401)",
-    "rate_limit_headers": "x-ratelimit-* headers on responses",
-}
-# A chat model alone claims this much; a model given for another area claims that area.
-DEFAULT_CAPABILITIES = {"models", "chat", "streaming"}
-ALWAYS_CLAIMED = {"core"}
-MODEL_AREAS = ("chat", "tools", "embeddings", "completions", "responses")
-AREA_CAPABILITY = {"tools": "tools", "embeddings": "embeddings", "completions": "completions",
-                   "responses": "responses"}
+from .capabilities import ALWAYS_CLAIMED, AREA_CAPABILITY, CAPABILITIES, DEFAULT_CAPABILITIES, MODEL_AREAS
 
 PROFILE_KEYS = {
     "name", "base_url", "api_key_env", "models", "headers", "capabilities", "timeout", "connect_timeout",
@@ -289,7 +257,7 @@ def validate_base_url(url: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UsageError(f"base URL {url!r} is not an http(s) URL with a host (example: http://127.0.0.1:8000/v1)")
     try:
-        parts.port
+        _ = parts.port  # urlsplit checks the port only when asked
     except ValueError:
         raise UsageError(f"base URL {url!r} has an invalid port") from None
     if parts.query or parts.fragment:

@@ -12,8 +12,9 @@ from __future__ import annotations
 import email.utils
 import json as jsonlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 from urllib.parse import urlencode
 
 import httpx

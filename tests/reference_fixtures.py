@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 from oaic.reference.server import ReferenceServer
 from oaic.results import Results

@@ -14,7 +14,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from oaic.data import bundled_recordings
 from oaic.recording import DEFAULT_RECORDING
 from oaic.runner import run_suite

@@ -13,7 +13,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from oaic.cli import main
 from oaic.reference import server
 from oaic.runner import run_suite

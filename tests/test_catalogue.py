@@ -6,11 +6,11 @@ import ast
 from pathlib import Path
 
 import pytest
-
-from suite import catalogue
 from oaic.checks import REGISTRY, all_check_modules
 from oaic.findings import Finding, failed
 from oaic.results import Results
+
+from suite import catalogue
 
 ROOT = Path(__file__).resolve().parent.parent
 

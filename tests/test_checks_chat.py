@@ -8,9 +8,9 @@ import json
 from pathlib import Path
 
 import pytest
-
 from oaic.checks import chat, chat_basic
 from oaic.exchange import Exchange
+
 from tests.helpers import assert_fails, assert_no_failures, assert_passes
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "openai"

@@ -9,9 +9,9 @@ import json
 from pathlib import Path
 
 import pytest
-
 from oaic.checks import chat_stream
 from oaic.exchange import Exchange, sse_body
+
 from tests.helpers import assert_fails, assert_no_failures, assert_passes
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "openai"

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-
 from oaic.checks import common
 from oaic.exchange import Exchange
+
 from tests.helpers import assert_fails, assert_passes
 
 OPENAI_ERROR = {"error": {"message": "Incorrect API key provided", "type": "invalid_request_error", "param": None,

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from oaic.checks import completions
 from oaic.exchange import Exchange, sse_body
+
 from tests.helpers import assert_fails, assert_passes
 
 FIXTURES = Path(__file__).parent / "fixtures" / "completions"

@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
-
 from oaic.checks import errors
 from oaic.exchange import Exchange, sse_body
+
 from tests.helpers import assert_fails, assert_passes
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "errors"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from oaic.checks import chat_basic, models
 from oaic.exchange import Exchange
+
 from tests.helpers import assert_fails, assert_passes
 
 # Real GET /models and GET /models/gpt-4o-mini answers (seed 000, "List models" / "Retrieve model").

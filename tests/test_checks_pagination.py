@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
-
 from oaic.checks import pagination
 from oaic.exchange import Exchange
+
 from tests.helpers import assert_fails, assert_passes
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -206,7 +206,6 @@ def test_an_empty_list_shows_nothing_about_paging_or_order():
 def test_the_invalid_list_parameters_the_suite_sends_are_invalid_by_the_document():
     """Each probe must break the parameter's schema; a value OpenAI may serve (limit 0: no minimum) is no probe."""
     from jsonschema import Draft202012Validator
-
     from oaic.profile import profile
     from oaic.scenarios.test_stored import INVALID_LIST_PARAMS
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from oaic.checks import responses
 from oaic.exchange import Exchange
+
 from tests.helpers import assert_fails, assert_passes
 
 FIXTURES = Path(__file__).parent / "fixtures" / "responses"

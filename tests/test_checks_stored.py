@@ -8,10 +8,10 @@ import json
 from pathlib import Path
 
 import pytest
-
 from oaic.checks import stored
 from oaic.exchange import Exchange
 from oaic.findings import skipped
+
 from tests.helpers import assert_fails, assert_passes
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

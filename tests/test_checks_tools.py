@@ -7,10 +7,10 @@ import json
 from pathlib import Path
 
 import pytest
-
 from oaic.checks import tools
 from oaic.exchange import Exchange, sse_body
 from oaic.findings import ERROR, FAIL, PASS, SKIP
+
 from tests.helpers import assert_fails, assert_no_failures, assert_passes
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -8,7 +8,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from oaic.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -5,11 +5,11 @@ The share of faults caught is the mutation score, printed at the end of the sess
 from __future__ import annotations
 
 import pytest
-
 from oaic.catalogue import load
 from oaic.findings import FAIL, PASS, SKIP, WARN
 from oaic.reference.faults import load_all
 from oaic.reference.faults.variations import ALL_AT_ONCE as LEGAL_VARIATIONS
+
 from tests.reference_fixtures import MUTATION_SCORE, reference_server, run_against_reference, run_faults, verdicts
 
 PUBLIC_FAULTS = sorted((f for f in load_all().values() if f.public), key=lambda f: f.name)

@@ -8,7 +8,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from oaic.exchange import Exchange
 from oaic.profile import Document, profile, schema_errors
 

@@ -10,6 +10,7 @@ from oaic.checks import properties as checks
 from oaic.exchange import Exchange, sse_body
 from oaic.profile import profile
 from oaic.properties.cases import NEGATIVE, POSITIVE, PlannedRequest, PropertyExample
+
 from tests.helpers import assert_fails, assert_no_failures, assert_passes
 
 OPENAI = Path(__file__).resolve().parent / "fixtures" / "openai"

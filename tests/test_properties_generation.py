@@ -4,7 +4,6 @@ positive mode and invalid (by a rule a server enforces) in negative mode. Nothin
 from __future__ import annotations
 
 import pytest
-
 from oaic.errors import UsageError
 from oaic.profile import profile
 from oaic.properties.cases import NEGATIVE, POSITIVE

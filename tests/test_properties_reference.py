@@ -9,8 +9,8 @@ import io
 from pathlib import Path
 
 import pytest
-
 from oaic.runner import run_suite
+
 from tests.reference_fixtures import API_KEY, KEY_ENV, reference_server, suite_values, verdicts
 
 PROPERTY_IDS = ("property.positive.no-server-error", "property.positive.accepted",

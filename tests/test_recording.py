@@ -12,8 +12,6 @@ import httpx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from vcr.serialize import deserialize, serialize
-
 from oaic.errors import UsageError
 from oaic.exchange import Exchange
 from oaic.recording import open_store
@@ -22,6 +20,8 @@ from oaic.recording.scrubbing import scrub_chunks
 from oaic.scrub import PLACEHOLDER
 from oaic.target import Target
 from oaic.transport import NotRecorded, Transport
+from vcr.serialize import deserialize, serialize
+
 from tests.wire_server import wire_server
 
 BASE = "http://127.0.0.1:9/v1"

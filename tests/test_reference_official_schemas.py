@@ -7,7 +7,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from oaic.exchange import Exchange
 from oaic.reference.server import running
 

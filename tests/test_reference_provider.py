@@ -8,7 +8,6 @@ import json
 import httpx
 import jsonschema
 import pytest
-
 from oaic.exchange import Exchange
 from oaic.reference.faults import FAULTS, FaultContext, fault
 from oaic.reference.server import ReferenceServer

@@ -10,7 +10,6 @@ import time
 
 import httpx
 import pytest
-
 from oaic.cli import main
 from oaic.reference.faults import load_all
 

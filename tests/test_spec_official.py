@@ -7,11 +7,10 @@ import json
 from pathlib import Path
 
 import pytest
-
 from oaic.cli import main
 from oaic.errors import UsageError
-from oaic.official import load_official
 from oaic.official import cache as cache_module
+from oaic.official import load_official
 from oaic.official.diff import Decisions, drift
 from oaic.official.normalize import normalize
 from oaic.official.source import parse, read_source

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from oaic.errors import UsageError
 from oaic.target import CAPABILITIES, build_target, profile_example_path
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import time
 
 import pytest
-
 from oaic.errors import BudgetExhausted, UsageError
 from oaic.target import Target
 from oaic.transport import Transport
+
 from tests.wire_server import wire_server
 
 

@@ -8,7 +8,8 @@ that every catalogued requirement has at least one check.
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from ..findings import Finding, errored
 

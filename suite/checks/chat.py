@@ -5,7 +5,8 @@ with the stream checks (chat_stream.py)."""
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from jsonschema import Draft202012Validator
 

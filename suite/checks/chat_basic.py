@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from ..exchange import Exchange
 from ..findings import Finding, expect, failed, short

@@ -9,15 +9,26 @@ an error object inside a 200 stream are.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from ..exchange import Exchange
 from ..findings import Finding, expect, failed, passed, short, skipped
 from ..profile import schema_errors
 from . import check
-from .chat import (CHUNK_OBJECT, FINISH_REASONS, choices_of, described, message_of, report, success_body,
-                   token_problems, top_k_problems, usage_problems)
+from .chat import (
+    CHUNK_OBJECT,
+    FINISH_REASONS,
+    choices_of,
+    described,
+    message_of,
+    report,
+    success_body,
+    token_problems,
+    top_k_problems,
+    usage_problems,
+)
 from .common import is_int, no_response
 
 STREAM_TYPE = "text/event-stream"

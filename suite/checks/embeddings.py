@@ -6,7 +6,8 @@ import base64
 import binascii
 import math
 import struct
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from ..exchange import Exchange
 from ..findings import Finding, expect, failed, passed, short, skipped

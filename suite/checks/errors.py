@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import email.utils
 import re
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from ..exchange import Exchange
 from ..findings import Finding, errored, expect, failed, passed, short

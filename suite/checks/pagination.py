@@ -7,7 +7,8 @@ query parameters ``limit``, ``after`` and ``order``. A scenario fetches pages (o
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from ..exchange import Exchange
 from ..findings import Finding, expect, failed, passed, short, skipped

@@ -4,7 +4,8 @@ says about the operation (suite/profile.py ``Operation``), and a summary over al
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from ..exchange import Exchange
 from ..findings import ERROR, FAIL, PASS, Finding, errored, expect, failed, passed, short

@@ -4,7 +4,8 @@ previous_response_id, function calls, and the typed event stream."""
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from ..exchange import Exchange
 from ..findings import Finding, expect, failed, passed, short, skipped

@@ -3,7 +3,8 @@ and the messages list. List envelopes and paging are judged by ``pagination``.""
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from ..exchange import Exchange
 from ..findings import Finding, expect, failed, passed, short, skipped

@@ -10,7 +10,7 @@ if TYPE_CHECKING:
     from ..profile import Document
 
 
-def load_official(source: str) -> "Document":
+def load_official(source: str) -> Document:
     """The normalized official document as a Document (validators resolve its $refs)."""
     from ..profile import Document
     from .cache import normalized_document

@@ -49,7 +49,7 @@ class Decisions:
     entries: dict[tuple[str, str, str], Deliberate] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, text: str | None = None) -> "Decisions":
+    def load(cls, text: str | None = None) -> Decisions:
         if text is None:
             text = resources.files("oaic.spec").joinpath("deliberate-differences.yaml").read_text(encoding="utf-8")
         data = load_yaml(text) or {}

@@ -22,8 +22,9 @@ what is done about it, in place:
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 NORMALIZER_VERSION = 2  # part of the cache key: bump when the output changes
 ERROR_STATUSES = {
@@ -86,7 +87,7 @@ def normalize(doc: dict[str, Any]) -> Report:
     for path in [p for p in paths if "?" in p]:
         del paths[path]
         report.beta_paths_dropped += 1
-    for node, where in _schemas(doc, "#"):
+    for node, _ in _schemas(doc, "#"):
         _fix_schema(node, report)
     schemas = doc.setdefault("components", {}).setdefault("schemas", {})
     for name, schema in ERROR_SCHEMAS.items():

@@ -11,9 +11,10 @@ Nothing is sent here: the same seed gives the same requests, so a run replays fr
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
-from typing import Any, Iterable, Iterator
+from typing import Any
 from urllib.parse import quote
 
 from ..profile import Document, Operation

@@ -16,7 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..target import MODEL_AREAS, Target
+from ..capabilities import MODEL_AREAS
+from ..target import Target
 from .cases import NotApplicable
 
 MAX_TOKENS = 16  # also OpenAI's minimum for max_output_tokens

@@ -20,8 +20,8 @@ from vcr.request import Request
 from vcr.serializers import yamlserializer
 
 from ..exchange import Exchange
-from ..sse import SSEDecoder
 from ..scrub import scrub_text
+from ..sse import SSEDecoder
 from . import scrubbing
 from .matching import body_bytes
 

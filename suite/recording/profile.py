@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
+from ..capabilities import MODEL_AREAS
 from ..results import now_iso
 from ..scrub import scrub_text
-from ..target import MODEL_AREAS, Target, build_target
+from ..target import Target, build_target
 from .scrubbing import scrub_headers
 
 PROFILE = "profile.toml"

@@ -8,7 +8,7 @@ because servers echo keys back (error messages that quote the key, cookies, debu
 
 from __future__ import annotations
 
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from ..scrub import PLACEHOLDER, is_secret_name, scrub_text

@@ -49,7 +49,7 @@ class ChatRequest:
     raw: dict = field(default_factory=dict)
 
 
-def parse(body: Any, call: "Call") -> ChatRequest:
+def parse(body: Any, call: Call) -> ChatRequest:
     if not isinstance(body, dict):
         raise invalid_type("body", body, ("object",))
     p = Params(body, KNOWN)
@@ -94,7 +94,7 @@ def parse(body: Any, call: "Call") -> ChatRequest:
 
 def _logit_bias(p: Params) -> None:
     bias = p.object("logit_bias")
-    for token, value in (bias or {}).items():
+    for token in bias or {}:
         Params(bias, None, "logit_bias.").number(token, -100, 100)
 
 
@@ -333,7 +333,7 @@ def _choice_deltas(req: ChatRequest, c: Choice) -> list[dict]:
 
 
 # -- the endpoint ---------------------------------------------------------------------------------------------
-def create(call: "Call") -> JSONBody | EventStream:
+def create(call: Call) -> JSONBody | EventStream:
     req = parse(call.body, call)
     provider = call.provider
     completion_id = provider.new_id("chatcmpl-")

@@ -53,7 +53,7 @@ def _logprobs(tokens: list[str], top: int | None, offset: int) -> dict | None:
     }
 
 
-def create(call: "Call") -> JSONBody | EventStream:
+def create(call: Call) -> JSONBody | EventStream:
     body = call.body
     if not isinstance(body, dict):
         raise invalid_type("body", body, ("object",))

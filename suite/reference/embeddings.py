@@ -51,7 +51,7 @@ def inputs(value: Any) -> list[tuple[str, int]]:
     return out
 
 
-def create(call: "Call") -> JSONBody:
+def create(call: Call) -> JSONBody:
     body = call.body
     if not isinstance(body, dict):
         raise invalid_type("body", body, ("object",))

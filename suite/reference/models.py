@@ -23,12 +23,12 @@ def not_found(model_id: str, param: str | None = "model") -> APIError:
                     "model_not_found")
 
 
-def list_models(call: "Call") -> JSONBody:
+def list_models(call: Call) -> JSONBody:
     body = {"object": "list", "data": [model_object(m, i) for i, m in enumerate(call.provider.models)]}
     return JSONBody(call.apply("models.list", body))
 
 
-def retrieve_model(call: "Call") -> JSONBody:
+def retrieve_model(call: Call) -> JSONBody:
     model_id = call.path_params["model"]
     if model_id not in call.provider.models:
         raise not_found(model_id, None)

@@ -126,7 +126,7 @@ def _format(p: Params) -> tuple[dict, dict | None]:
     raise invalid_value("text.format.type", kind, ("text", "json_object", "json_schema"))
 
 
-def create(call: "Call") -> JSONBody | EventStream:
+def create(call: Call) -> JSONBody | EventStream:
     body = call.body
     if not isinstance(body, dict):
         raise invalid_type("body", body, ("object",))
@@ -252,19 +252,19 @@ def events(response: dict, tokens: dict[str, list[str]]) -> list[dict]:
     return out
 
 
-def retrieve(call: "Call") -> JSONBody:
+def retrieve(call: Call) -> JSONBody:
     record = call.provider.responses.get(call.path_params["response_id"])
     return JSONBody(call.apply("responses.response", copy.deepcopy(record.response)))
 
 
-def delete(call: "Call") -> JSONBody:
+def delete(call: Call) -> JSONBody:
     response_id = call.path_params["response_id"]
     call.provider.responses.get(response_id)
     del call.provider.responses.records[response_id]
     return JSONBody({"id": response_id, "object": "response", "deleted": True})
 
 
-def input_items(call: "Call") -> JSONBody:
+def input_items(call: Call) -> JSONBody:
     record = call.provider.responses.get(call.path_params["response_id"])
     query = dict(call.query)
     query.setdefault("order", "desc")  # OpenAI lists input items newest first by default

@@ -10,7 +10,7 @@ import socket
 import sys
 import threading
 import time
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 EXIT_USAGE = 2
 
@@ -116,7 +116,7 @@ class ReferenceServer:
     async def _forward(self, scope, receive, send) -> None:
         await self.app(scope, receive, send)
 
-    def start(self) -> "ReferenceServer":
+    def start(self) -> ReferenceServer:
         self.thread.start()
         deadline = time.monotonic() + 10
         while not self.server.started:
@@ -130,7 +130,7 @@ class ReferenceServer:
         self.thread.join(timeout=5)
         self.sock.close()
 
-    def __enter__(self) -> "ReferenceServer":
+    def __enter__(self) -> ReferenceServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

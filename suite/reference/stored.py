@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import copy
 import itertools
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from . import messages as msgs
 from .params import Params, invalid_value, metadata
@@ -33,7 +34,7 @@ class StoredCompletions:
         self.records: dict[str, Record] = {}
         self._sequence = itertools.count()
 
-    def add(self, completion: dict, req: "ChatRequest", created: int) -> None:
+    def add(self, completion: dict, req: ChatRequest, created: int) -> None:
         raw = req.raw
         stored = copy.deepcopy(completion)
         stored.update({
@@ -111,7 +112,7 @@ def page(items: list[Any], query: Mapping[str, str], key: Callable[[Any], str], 
     return cut(items, parse_query(query), key, what)
 
 
-def list_completions(call: "Call") -> JSONBody:
+def list_completions(call: Call) -> JSONBody:
     query = call.apply("stored.query", parse_query(call.query))
     records = sorted(call.provider.stored.records.values(), key=lambda r: (r.created, r.sequence))
     chosen = [r.completion for r in records
@@ -121,12 +122,12 @@ def list_completions(call: "Call") -> JSONBody:
     return JSONBody(call.apply("stored.list", body))
 
 
-def retrieve(call: "Call") -> JSONBody:
+def retrieve(call: Call) -> JSONBody:
     record = call.provider.stored.get(call.path_params["completion_id"])
     return JSONBody(call.apply("stored.retrieve", copy.deepcopy(record.completion)))
 
 
-def update(call: "Call") -> JSONBody:
+def update(call: Call) -> JSONBody:
     record = call.provider.stored.get(call.path_params["completion_id"])
     body = call.body
     if not isinstance(body, dict):
@@ -138,7 +139,7 @@ def update(call: "Call") -> JSONBody:
     return JSONBody(call.apply("stored.update", copy.deepcopy(record.completion)))
 
 
-def delete(call: "Call") -> JSONBody:
+def delete(call: Call) -> JSONBody:
     completion_id = call.path_params["completion_id"]
     call.provider.stored.get(completion_id)
     del call.provider.stored.records[completion_id]
@@ -146,7 +147,7 @@ def delete(call: "Call") -> JSONBody:
     return JSONBody(call.apply("stored.delete", body))
 
 
-def list_messages(call: "Call") -> JSONBody:
+def list_messages(call: Call) -> JSONBody:
     record = call.provider.stored.get(call.path_params["completion_id"])
     query = call.apply("stored.query", parse_query(call.query))
     body = cut(copy.deepcopy(record.messages), query, lambda m: m["id"], "message")

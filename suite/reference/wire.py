@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import anyio
 
@@ -103,7 +104,7 @@ def serialize_stream(stream: EventStream, request_id: str, active: ActiveFaults,
     for item in data:
         event = _event_name(item) if stream.named else None
         prefix = f"event: {event}\n" if event else ""
-        pieces.append(f"{prefix}data: {item}\n\n".encode("utf-8"))
+        pieces.append(f"{prefix}data: {item}\n\n".encode())
     pieces = active.apply("sse.bytes", pieces, ctx)
     headers = active.apply("response.headers", {**base_headers(request_id, "text/event-stream; charset=utf-8"),
                                                 "cache-control": "no-cache"}, ctx)

@@ -9,7 +9,6 @@ for token caps and stop sequences) and no check looks at wording. At most 14 req
 from __future__ import annotations
 
 import pytest
-
 from oaic.checks import chat, chat_basic, common
 
 pytestmark = pytest.mark.needs("chat")

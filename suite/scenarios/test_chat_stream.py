@@ -8,7 +8,6 @@ metrics (time to the first chunk, gaps between chunks). At most 7 requests.
 from __future__ import annotations
 
 import pytest
-
 from oaic.checks import chat, chat_stream, common
 
 pytestmark = pytest.mark.needs("streaming")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from oaic.checks import completions
 from oaic.checks.common import honest_unsupported
 

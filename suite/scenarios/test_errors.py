@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from oaic.checks import common, errors
 
 WRONG_KEY = "sk-oaic-wrong-key-0000000000000000"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from oaic.checks import common, models
 from oaic.checks.common import honest_unsupported
 

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import pytest
-
 from oaic.checks import responses
 from oaic.checks.common import honest_unsupported
 

@@ -9,11 +9,11 @@ every list query filters by it, so other stored completions of the account do no
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import pytest
-
 from oaic.checks import common, errors, pagination, stored
 from oaic.checks.common import honest_unsupported
 from oaic.errors import BudgetExhausted

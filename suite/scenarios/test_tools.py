@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from oaic.checks import common, tools
 
 pytestmark = pytest.mark.needs("tools")

@@ -39,8 +39,9 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ class Fault:
     name: str
     requirements: tuple[str, ...]  # the requirement IDs the suite must report as fail (MUST) or warn (SHOULD)
     description: str
-    hooks: Mapping[str, Callable[[Any, "FaultContext"], Any]] = field(default_factory=dict)
+    hooks: Mapping[str, Callable[[Any, FaultContext], Any]] = field(default_factory=dict)
     public: bool = True  # listed by `oaic serve --list-faults` and counted in the mutation score
     # Requirement globs whose scenarios provoke the fault, when the fault's own requirements are judged on every
     # exchange (transport.*) rather than by scenarios of their own; the mutation self-test runs just those.

@@ -7,7 +7,8 @@ a finish chunk, with the role repeated or missing, with content after the finish
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from . import FaultContext, fault
 from ._choices import each_choice, finish_eos, length_as_stop

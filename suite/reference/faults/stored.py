@@ -5,8 +5,9 @@ parameters served, deletes answered in another shape."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Any, Callable
+from typing import Any
 
 from ..stored import DEFAULT_LIMIT, ListQuery
 from ..wire import APIError

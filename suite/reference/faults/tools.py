@@ -5,7 +5,8 @@ parallel calls merged or sharing an id, calls dropped when streaming, tool messa
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ..wire import APIError
 from . import FaultContext, fault

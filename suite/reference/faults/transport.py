@@ -3,7 +3,8 @@ missing headers. Each one is something an OpenAI-compatible server has shipped (
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from . import Close, FaultContext, Stall, fault
 
