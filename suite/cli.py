@@ -13,9 +13,34 @@ from typing import Any
 
 from . import __version__
 from .errors import UsageError
-from .options import OPTIONS, target_flags
+from .options import ENVIRONMENT, OPTIONS
 
 EXIT_USAGE = 2
+
+RUN_DESCRIPTION = """\
+Run the conformance suite against an OpenAI-compatible API and report, per requirement, pass / fail / warn /
+skip / unsupported / error, with the evidence. With no target it replays the bundled recording of a real server
+offline. Each run writes results.json, junit.xml and report.html into --report-dir."""
+
+
+def _run_epilog() -> str:
+    width = max(len(name) for name in ENVIRONMENT)
+    env = "\n".join(f"  {name.ljust(width)}  {text}" for name, text in ENVIRONMENT.items())
+    return f"""\
+environment (flags win over OAIC_* variables, which win over the --target profile):
+{env}
+
+exit codes:
+  0    CONFORMANT: no MUST requirement failed (nor a SHOULD with --strict), and everything supported was judged
+  1    NOT CONFORMANT: a requirement failed
+  2    usage error, bad profile, or a target that cannot be reached (one line on stderr)
+  3    INCOMPLETE: no failure, but requirements the target supports were not judged (error, budget, not recorded)
+  130  interrupted (Ctrl-C or SIGTERM): partial reports go to REPORT_DIR/interrupted
+
+examples:
+  oaic run                                                   # replay the bundled recording, offline
+  OAIC_API_KEY=sk-... oaic run --base-url https://api.example.com/v1 --model m --capabilities all
+  oaic run --target provider.toml --record recordings/provider  # then: oaic run --replay recordings/provider"""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -33,7 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     # No abbreviations: `--api-key sk-...` must never be taken for `--api-key-env`.
 
-    run = commands.add_parser("run", help="run the conformance suite against a target (or replay a recording)")
+    run = commands.add_parser("run", help="run the conformance suite against a target (or replay a recording)",
+                              description=RUN_DESCRIPTION, epilog=_run_epilog(),
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
     for option in OPTIONS:
         kwargs: dict[str, Any] = {"dest": option.dest, "help": option.help}
         if option.kind == "flag":
@@ -60,11 +87,11 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--diff", action="store_true", help="verdict changes from the first file to the second "
                                                              "(exit 1 when something regressed)")
     report.add_argument("--matrix", action="store_true", help="a Markdown table of verdicts, one column per file")
-    report.add_argument("-v", "--verbose", action="store_true")
+    report.add_argument("-v", "--verbose", action="store_true", help="show every finding of failed requirements")
 
     serve = commands.add_parser("serve", help="serve the reference OpenAI-compatible provider")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080)")
     serve.add_argument("--api-key-env", metavar="NAME", help="require the key held in this environment variable")
     serve.add_argument("--fault", action="append", metavar="NAME", help="inject a named fault (repeatable)")
     serve.add_argument("--list-faults", action="store_true", help="list the fault catalogue and exit")
@@ -182,34 +209,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from .catalogue import CatalogueError, load
-    from .target import build_target
-    from .transport import Transport
+    import signal
 
-    values = vars(args)
-    try:
-        load().select(values.get("only"), values.get("skip"))
-    except CatalogueError as exc:
-        raise UsageError(str(exc)) from None
-    if values.get("record") and values.get("replay"):
-        raise UsageError("--record and --replay cannot be used together")
-    from .properties.phase import check_options
-
-    check_options(values)
-    flags = target_flags(values)
-    has_target = any(flags.get(k) for k in ("base_url", "target")) or os.environ.get("OAIC_BASE_URL") \
-        or os.environ.get("OAIC_TARGET")
-    if not values.get("replay") and not has_target:
-        from .recording import default_recording
-
-        values["replay"] = str(default_recording())
-        print(f"oaic: no target given: replaying the bundled recording {values['replay']}", file=sys.stderr)
-    if not values.get("replay"):
-        target = build_target(flags)
-        Transport(target).preflight()
     from .runner import run_suite
 
-    return run_suite(values).exit_code
+    def stop(signum: int, frame: Any) -> None:  # SIGTERM ends a run like Ctrl-C: partial reports, no traceback
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    return run_suite(vars(args)).exit_code
 
 
 if __name__ == "__main__":  # pragma: no cover

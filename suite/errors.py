@@ -1,4 +1,5 @@
-"""Exceptions that end a run before any test: bad command line, bad profile, unreachable target."""
+"""The suite's own exceptions: what ends a run before any test (bad command line, bad profile, unreachable
+target), and what stops a scenario before it could judge (budget spent, request not recorded)."""
 
 
 class UsageError(Exception):
@@ -7,3 +8,7 @@ class UsageError(Exception):
 
 class BudgetExhausted(Exception):
     """Raised by the transport instead of sending a request that would overspend the run's budget."""
+
+
+class NotRecorded(Exception):
+    """Replay mode found no recording for a request."""

@@ -1,4 +1,8 @@
-"""The run options, declared once for both ``oaic run`` (argparse) and ``pytest --pyargs oaic.scenarios``."""
+"""The run options, declared once for both ``oaic run`` (argparse) and ``pytest --pyargs oaic.scenarios``.
+
+Under pytest every option is namespaced (``--oaic-model``) so that installing oaic changes no other test run; the
+short names (``--model``) are added only to a pytest run of the oaic scenarios (see plugin.py).
+"""
 
 from __future__ import annotations
 
@@ -32,12 +36,12 @@ OPTIONS = (
     Option("header", "extra request header 'Name: value' (repeatable)", "HEADER", "append"),
     Option("capabilities", "capabilities the target claims, comma separated, or 'all' (see: oaic capabilities)",
            "LIST"),
-    Option("timeout", "seconds to wait for the next byte of a response (stall deadline)", "SECONDS"),
-    Option("total-timeout", "seconds one request may take in all, streams included", "SECONDS"),
-    Option("max-requests", "stop sending after this many requests", "N"),
-    Option("max-tokens-budget", "stop sending once usage reports this many tokens", "N"),
-    Option("rps", "at most this many requests per second", "N"),
-    Option("report-dir", "where results.json and junit.xml are written (default: reports)", "DIR"),
+    Option("timeout", "seconds to wait for the next byte of a response (stall deadline; default 30)", "SECONDS"),
+    Option("total-timeout", "seconds one request may take in all, streams included (default 120)", "SECONDS"),
+    Option("max-requests", "stop sending after this many requests (default 500)", "N"),
+    Option("max-tokens-budget", "stop sending once usage reports this many tokens (default 200000)", "N"),
+    Option("rps", "at most this many requests per second (default: no limit)", "N"),
+    Option("report-dir", "folder for results.json, junit.xml and report.html (default: reports)", "DIR"),
     Option("only", "run only requirements whose ID matches this glob (repeatable)", "GLOB", "append"),
     Option("skip", "skip requirements whose ID matches this glob (repeatable)", "GLOB", "append"),
     Option("strict", "SHOULD-level failures count as failures (exit 1)", kind="flag"),
@@ -46,11 +50,23 @@ OPTIONS = (
     Option("overwrite", "allow --record to replace an existing recording", kind="flag"),
     Option("spec", "OpenAI's OpenAPI document (path or URL) for the property phase and schema checks",
            "PATH_OR_URL"),
-    Option("seed", "seed of the property-based phase (runs reproduce and replay)", "N"),
-    Option("examples", "property-based examples per operation", "N"),
+    Option("seed", "seed of the property-based phase, so runs reproduce and replay (default 20240611)", "N"),
+    Option("examples", "property-based examples per operation (default 5)", "N"),
 )
 # Names pytest (or a common plugin) already owns: under pytest they exist only with the oaic- prefix.
 PYTEST_RESERVED = {"strict", "timeout"}
+# What a replay takes from the recording's own profile: giving these with --replay is a usage error, not ignored.
+REPLAY_IGNORES = ("target", "base-url", "api-key-env", "model", "tools-model", "embedding-model",
+                  "completions-model", "responses-model", "header", "capabilities", "timeout", "total-timeout",
+                  "max-requests", "max-tokens-budget", "rps", "overwrite")
+# Environment variables read for the target (flags > OAIC_* > profile), shown in `oaic run --help`.
+ENVIRONMENT = {
+    "OAIC_BASE_URL": "base URL", "OAIC_TARGET": "TOML profile", "OAIC_API_KEY": "the API key (default variable)",
+    "OPENAI_API_KEY": "the API key when OAIC_API_KEY is unset", "OAIC_MODEL": "chat model",
+    "OAIC_TOOLS_MODEL / OAIC_EMBEDDING_MODEL / OAIC_COMPLETIONS_MODEL / OAIC_RESPONSES_MODEL": "models per area",
+    "OAIC_CAPABILITIES": "claimed capabilities", "OAIC_HEADERS": "extra headers, one 'Name: value' per line",
+    "OAIC_TIMEOUT / OAIC_TOTAL_TIMEOUT / OAIC_MAX_REQUESTS / OAIC_MAX_TOKENS_BUDGET / OAIC_RPS": "limits",
+}
 
 
 def target_flags(values: dict[str, Any]) -> dict[str, Any]:

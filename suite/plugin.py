@@ -1,39 +1,50 @@
-"""The pytest plugin (entry point ``pytest11: oaic``): options, fixtures, selection, verdict recording, reports.
+"""The pytest plugin (entry point ``pytest11: oaic``): it translates pytest's events for the Run, nothing more.
 
-It is inert unless scenario tests from ``oaic.scenarios`` are collected, so it can stay installed beside any
-other test suite. ``oaic run`` drives exactly this plugin through pytest.
+The Run (run.py) holds the options, target, transport and results; Results holds the verdict policy. This module
+only finds or builds the Run, opens a test scope around each test phase, turns what a scenario raised into the
+matching verdict, and writes the reports at the end. It is inert in any pytest run that is not a run of the oaic
+scenarios: its options are namespaced (``--oaic-*``), and the short names are added only when the command line
+names the scenarios.
 """
 
 from __future__ import annotations
 
 import sys
-import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from . import catalogue as catalogue_module
-from .catalogue import CatalogueError
-from .errors import BudgetExhausted, UsageError
+from .errors import BudgetExhausted, NotRecorded, UsageError
 from .exchange import Exchange
-from .findings import ERROR, FAIL, NOT_RECORDED, SKIP, WARN, Finding, skipped
-from .options import OPTIONS, PYTEST_RESERVED, target_flags
-from .results import Results, now_iso
-from .target import Target, build_target
-from .transport import NotRecorded, Transport
+from .findings import ERROR, FAIL, NOT_RECORDED, WARN, Finding, skipped, unsupported
+from .options import OPTIONS, PYTEST_RESERVED
+from .results import Results
+from .run import Run
+from .scope import TestScope, test_scope
+from .target import Target
+from .transport import Transport
 
-STATE_KEY = pytest.StashKey["RunState"]()
+RUN_KEY = pytest.StashKey[Run]()
+COVERED_KEY = pytest.StashKey[set]()
 SCENARIO_PACKAGE = "oaic.scenarios"
+EXIT_USAGE = 2
 
 
-def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
-    group = parser.getgroup("oaic", "OpenAI-compatible conformance (oaic)")
+class RunHandle:
+    """How ``oaic run`` hands the Run it built to pytest (a plugin object), so nothing is built twice."""
+
+    def __init__(self, run: Run) -> None:
+        self.run = run
+
+
+# -- options -------------------------------------------------------------------------------------------------
+def _add_options(group: Any, names_for: Any) -> None:
     for option in OPTIONS:
-        names = [f"--oaic-{option.name}"]
-        if option.name not in PYTEST_RESERVED:
-            names.insert(0, f"--{option.name}")
+        names = names_for(option)
+        if not names:
+            continue
         kwargs: dict[str, Any] = {"dest": f"oaic_{option.dest}", "help": option.help}
         if option.kind == "flag":
             kwargs["action"] = "store_true"
@@ -41,8 +52,67 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
             kwargs["metavar"] = option.metavar
             kwargs["action"] = "append" if option.kind == "append" else "store"
         group.addoption(*names, **kwargs)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("oaic", "OpenAI-compatible conformance (oaic)")
+    _add_options(group, lambda option: [f"--oaic-{option.name}"])
     group.addoption("--oaic-verbose", dest="oaic_verbose", action="store_true",
                     help="show every finding of failed requirements in the summary")
+
+
+def _names_scenarios(args: Iterable[str]) -> bool:
+    """Does this command line run the oaic scenarios (by package name, folder, or an --oaic-* option)?"""
+    folder = str(_scenario_folder())
+    for arg in args:
+        text = str(arg)
+        if text.startswith("--oaic-") or SCENARIO_PACKAGE in text or "oaic/scenarios" in text.replace("\\", "/"):
+            return True
+        if text and not text.startswith("-") and str(Path(text.split("::")[0]).resolve()).startswith(folder):
+            return True
+    return False
+
+
+def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Parser, args: list[str]) -> None:
+    """Short option names (``--base-url``, ``--model``) only for a run of the oaic scenarios, and only where no
+    other plugin owns the name (pytest-base-url's ``--base-url`` is then read instead)."""
+    if not _names_scenarios(args):
+        return
+    group = parser.getgroup("oaic")
+    for option in OPTIONS:
+        if option.name in PYTEST_RESERVED:
+            continue
+        try:
+            _add_options(group, lambda o, option=option: [f"--{o.name}"] if o is option else [])
+        except ValueError:  # another plugin owns this name (e.g. pytest-base-url's --base-url)
+            continue
+
+
+def option_values(config: pytest.Config) -> dict[str, Any]:
+    values = {o.dest: config.getoption(f"oaic_{o.dest}", None) for o in OPTIONS}
+    if not values.get("base_url"):  # pytest-base-url owns --base-url when it is installed
+        values["base_url"] = config.getoption("base_url", None)
+    values["verbose"] = config.getoption("oaic_verbose", False)
+    return values
+
+
+# -- building or finding the Run -------------------------------------------------------------------------------
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> int | None:
+    handed = [p for p in config.pluginmanager.get_plugins() if isinstance(p, RunHandle)]
+    if handed:
+        config.stash[RUN_KEY] = handed[0].run
+        return None
+    if not _names_scenarios(config.invocation_params.args):
+        return None  # not an oaic run: stay out of the way
+    try:
+        if config.getoption("numprocesses", None) or getattr(config, "workerinput", None) is not None:
+            raise UsageError("pytest -n (pytest-xdist) is not supported for oaic runs yet: run without -n")
+        config.stash[RUN_KEY] = Run.build(option_values(config))
+    except UsageError as exc:
+        print(f"oaic: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    return None
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -50,119 +120,12 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "needs(*capabilities): capabilities the target must claim")
 
 
-def option_values(config: pytest.Config) -> dict[str, Any]:
-    return {o.dest: config.getoption(f"oaic_{o.dest}") for o in OPTIONS} | {
-        "verbose": config.getoption("oaic_verbose")}
+def _run(config: pytest.Config) -> Run | None:
+    return config.stash.get(RUN_KEY, None)
 
 
-class RunState:
-    """Everything one run shares: target, transport, results, and the test currently recording verdicts."""
-
-    def __init__(self, config: pytest.Config) -> None:
-        values = option_values(config)
-        self.values = values
-        self.catalogue = catalogue_module.load()
-        self.mode = "replay" if values.get("replay") else "record" if values.get("record") else "live"
-        try:
-            self.selected = self.catalogue.select(values.get("only"), values.get("skip"))
-            self.target: Target = build_target(target_flags(values), require_base_url=self.mode != "replay")
-        except (UsageError, CatalogueError) as exc:
-            pytest.exit(f"oaic: error: {exc}", returncode=2)
-        self.store = None
-        if self.mode != "live":
-            from .recording import open_store  # only needed when recording or replaying
-
-            try:
-                self.store = open_store(values, self.target)
-            except UsageError as exc:
-                pytest.exit(f"oaic: error: {exc}", returncode=2)
-            if self.mode == "replay":
-                self.target = self.store.target or self.target
-        self.transport = Transport(self.target, store=self.store)
-        self.transport.on_exchange = self.on_exchange
-        self.results = Results(self.catalogue, self.selected, strict=bool(values.get("strict")), mode=self.mode,
-                               target=self.public_target(), claimed=set(self.target.capabilities))
-        self.current: Verdicts | None = None
-        self.requests_by_scenario: dict[str, int] = {}  # scenario file (chat, tools, ...) -> requests sent
-        self.clock_start = time.monotonic()
-
-    def public_target(self) -> dict[str, Any]:
-        data = self.target.public()
-        if self.mode == "replay":
-            data["replay"] = str(self.values.get("replay"))
-        return data
-
-    def on_exchange(self, exchange: Exchange) -> None:
-        if self.current is not None:
-            self.current.exchange_seen(exchange)
-
-
-class Verdicts:
-    """What a scenario test uses to record findings; bound to one test."""
-
-    def __init__(self, state: RunState, test: str, covered: set[str]) -> None:
-        self.state = state
-        self.test = test
-        self.covered = covered
-        self.findings: list[Finding] = []
-
-    @property
-    def target(self) -> Target:
-        return self.state.target
-
-    def add(self, *findings: Finding | None) -> None:
-        self.extend(findings)
-
-    def extend(self, findings: Iterable[Finding | None]) -> None:
-        for finding in findings:
-            if finding is None:
-                continue
-            recorded = self.state.results.add(self._claimed(finding), self.test)
-            if recorded is not None:
-                self.findings.append(recorded)
-
-    def _claimed(self, finding: Finding) -> Finding:
-        """A broken requirement whose capability the target does not claim is not judged: it is a skip."""
-        req = self.state.catalogue.get(finding.requirement)
-        if finding.verdict == FAIL and not self.state.target.claims(req.capability):
-            return Finding(finding.requirement, SKIP, f"not claimed (capability '{req.capability}'); "
-                                                      f"observed: {finding.message}", finding.evidence)
-        return finding
-
-    def skip(self, requirements: Iterable[str], reason: str) -> None:
-        self.extend(skipped(r, reason) for r in requirements)
-
-    def unsupported(self, requirements: Iterable[str], exchange: Exchange) -> None:
-        from .findings import unsupported
-
-        body = exchange.json()
-        message = body.get("error", {}).get("message") if isinstance(body, dict) else None
-        self.extend(unsupported(r, f"the target answered {exchange.method} {exchange.path} with HTTP "
-                                   f"{exchange.status} in OpenAI's error shape: {message!r}", status=exchange.status)
-                    for r in requirements)
-
-    def metric(self, name: str, value: float) -> None:
-        self.state.results.metric(name, value)
-
-    def judged(self) -> set[str]:
-        return {f.requirement for f in self.findings}
-
-    def exchange_seen(self, exchange: Exchange) -> None:
-        from .checks.common import json_response, transport_health
-
-        scenario_file = self.test.split("::")[0].rsplit("/", 1)[-1].removesuffix(".py").removeprefix("test_")
-        self.state.requests_by_scenario[scenario_file] = self.state.requests_by_scenario.get(scenario_file, 0) + 1
-        self.extend(transport_health(exchange))
-        self.extend(json_response(exchange))
-
-
-def _state(config: pytest.Config) -> RunState | None:
-    return config.stash.get(STATE_KEY, None)
-
-
+# -- collection --------------------------------------------------------------------------------------------------
 def _scenario_folder() -> Path:
-    from pathlib import Path
-
     from . import scenarios
 
     return Path(scenarios.__file__).resolve().parent
@@ -189,150 +152,188 @@ def _is_scenario(item: pytest.Item) -> bool:
     return module is not None and module.__name__.startswith(SCENARIO_PACKAGE)
 
 
-def covered_requirements(item: pytest.Item, catalogue: catalogue_module.Catalogue) -> set[str]:
+def covered_requirements(item: pytest.Item, run: Run) -> set[str]:
     ids: set[str] = set()
     for marker in item.iter_markers("covers"):
         for pattern in marker.args:
-            matched = {r.id for r in catalogue.matching(pattern)}
+            matched = {r.id for r in run.catalogue.matching(pattern)}
             if not matched:
-                raise CatalogueError(f"{item.nodeid}: covers({pattern!r}) matches no requirement")
+                raise UsageError(f"{item.nodeid}: covers({pattern!r}) matches no requirement")
             ids |= matched
+    if not ids:
+        raise UsageError(f"scenario {item.nodeid} has no @pytest.mark.covers(...)")
     return ids
 
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
-    scenarios = [item for item in items if _is_scenario(item)]
-    if not scenarios:
+    run = _run(config)
+    if run is None:
         return
-    state = RunState(config)
-    config.stash[STATE_KEY] = state
     keep, drop = [], []
     for item in items:
         if not _is_scenario(item):
             keep.append(item)
             continue
-        try:
-            covered = covered_requirements(item, state.catalogue)
-        except CatalogueError as exc:
-            pytest.exit(f"oaic: error: {exc}", returncode=2)
-        if not covered:
-            pytest.exit(f"oaic: error: scenario {item.nodeid} has no @pytest.mark.covers(...)", returncode=2)
-        item.stash[COVERED_KEY] = covered & state.selected
-        (keep if covered & state.selected else drop).append(item)
+        covered = covered_requirements(item, run)
+        item.stash[COVERED_KEY] = covered & run.selected
+        (keep if covered & run.selected else drop).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
 
 
-COVERED_KEY = pytest.StashKey[set]()
+def pytest_deselected(items: list[pytest.Item]) -> None:
+    """Requirements a -k or -m expression left out are not judged: the results say so (never a silent skip)."""
+    for item in items:
+        run = _run(item.config)
+        if run is None or not _is_scenario(item) or COVERED_KEY in item.stash:
+            continue
+        try:
+            covered = covered_requirements(item, run) & run.selected
+        except UsageError:
+            continue
+        run.results.deselected(covered, item.nodeid)
+
+
+# -- one test ------------------------------------------------------------------------------------------------------
+def _scope(item: pytest.Item, phase: str) -> TestScope:
+    area = item.module.__name__.rsplit(".", 1)[-1].removeprefix("test_")  # type: ignore[attr-defined]
+    return TestScope(item.nodeid, area, phase)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item):
+    run = _run(item.config)
+    if run is not None and _is_scenario(item):
+        missing = [cap for marker in item.iter_markers("needs") for cap in marker.args if not run.target.claims(cap)]
+        if missing:
+            run.results.capability_missing(item.stash.get(COVERED_KEY, set()), item.nodeid, missing[0])
+            pytest.skip(f"not claimed: the target does not claim capability '{missing[0]}'")
+    with test_scope(_scope(item, "setup")) if run is not None and _is_scenario(item) else _null():
+        return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
+    run = _run(item.config)
+    with test_scope(_scope(item, "teardown")) if run is not None and _is_scenario(item) else _null():
+        return (yield)
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item):
-    state = _state(item.config)
-    if state is None or not _is_scenario(item):
+    run = _run(item.config)
+    if run is None or not _is_scenario(item):
         return (yield)
     covered = item.stash.get(COVERED_KEY, set())
-    verdicts = item.funcargs.get("verdicts") if hasattr(item, "funcargs") else None
-    try:
-        result = yield
-    except BudgetExhausted as exc:
-        _fill(state, verdicts, item, covered, ERROR, f"not judged: {exc}")
-        return None
-    except NotRecorded as exc:
-        _fill(state, verdicts, item, covered, NOT_RECORDED, str(exc))
-        return None
-    except pytest.skip.Exception:
-        raise
-    except Exception as exc:  # a scenario bug or a server answer the scenario did not foresee
-        _fill(state, verdicts, item, covered, ERROR, f"suite error in {item.name}: {exc.__class__.__name__}: {exc}")
-        return None
-    failures = [f for f in (verdicts.findings if verdicts else [])
-                if f.verdict == FAIL or (f.verdict == WARN and state.results.strict)]
+    with test_scope(_scope(item, "call")):
+        try:
+            result = yield
+        except BudgetExhausted as exc:
+            run.results.unjudged(covered, item.nodeid, ERROR, f"not judged: {exc}")
+            return None
+        except NotRecorded as exc:
+            run.results.unjudged(covered, item.nodeid, NOT_RECORDED, str(exc))
+            return None
+        except pytest.skip.Exception:
+            raise
+        except Exception as exc:  # a scenario bug or a server answer the scenario did not foresee
+            run.results.unjudged(covered, item.nodeid, ERROR,
+                                 f"suite error in {item.name}: {exc.__class__.__name__}: {exc}")
+            return None
+    failures = [f for f in run.results.findings_of(item.nodeid)
+                if f.verdict == FAIL or (f.verdict == WARN and run.results.strict)]
     if failures:
         lines = [f"{f.requirement}: {f.message}" for f in failures[:10]]
         raise AssertionError("conformance failures:\n" + "\n".join(lines))
     return result
 
 
-def _fill(state: RunState, verdicts: Verdicts | None, item: pytest.Item, covered: set[str], verdict: str,
-          message: str) -> None:
-    judged = verdicts.judged() if verdicts else set()
-    for requirement in sorted(covered - judged):
-        state.results.add(Finding(requirement, verdict, message), item.nodeid)
+class _null:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
 
 
-def pytest_runtest_setup(item: pytest.Item) -> None:
-    state = _state(item.config)
-    if state is None or not _is_scenario(item):
-        return
-    needs = [cap for marker in item.iter_markers("needs") for cap in marker.args]
-    missing = [cap for cap in needs if not state.target.claims(cap)]
-    if missing:
-        reason = f"not claimed: the target does not claim capability '{missing[0]}'"
-        for requirement in sorted(item.stash.get(COVERED_KEY, set())):
-            state.results.add(skipped(requirement, reason), item.nodeid)
-        pytest.skip(reason)
-
-
+# -- the end ---------------------------------------------------------------------------------------------------------
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    state = _state(session.config)
-    if state is None:
+    run = _run(session.config)
+    if run is None:
         return
-    state.transport.close()
-    if state.store is not None:
-        state.store.close()
-    results = state.results
-    results.finished = now_iso()
-    results.duration = time.monotonic() - state.clock_start
-    results.spent = {**state.transport.stats.to_json(),
-                     "requests_by_scenario": dict(sorted(state.requests_by_scenario.items()))}
-    from .report import terminal, write_all
-
-    report_dir = state.values.get("report_dir") or "reports"
-    secrets = [state.target.api_key] if state.target.api_key else []
-    paths = write_all(results, report_dir, secrets)
-    terminal_out = terminal.render(results, verbose=bool(state.values.get("verbose")))
-    from .scrub import scrub_text
-
-    sys.stdout.write("\n" + scrub_text(terminal_out, secrets))
-    sys.stdout.write(f"reports: {', '.join(str(p) for p in paths)}\n")
-    sys.stdout.flush()
+    interrupted = exitstatus == pytest.ExitCode.INTERRUPTED
+    results = run.finish(interrupted=interrupted)
     session.config.stash[RESULT_KEY] = results
-    if exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED):
+    if exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED) \
+            or interrupted:
         session.exitstatus = results.exit_code()
 
 
 RESULT_KEY = pytest.StashKey[Results]()
 
 
-# -- fixtures for scenarios -------------------------------------------------------------------------------
-def _require_state(request: pytest.FixtureRequest) -> RunState:
-    state = _state(request.config)
-    if state is None:
+# -- fixtures for scenarios --------------------------------------------------------------------------------------
+class Verdicts:
+    """What a scenario test uses to record findings: bound to one test; the Results decide every verdict."""
+
+    def __init__(self, run: Run, test: str, covered: set[str]) -> None:
+        self.run = run
+        self.test = test
+        self.covered = covered
+
+    @property
+    def target(self) -> Target:
+        return self.run.target
+
+    def add(self, *findings: Finding | None) -> None:
+        self.extend(findings)
+
+    def extend(self, findings: Iterable[Finding | None]) -> None:
+        for finding in findings:
+            if finding is not None:
+                self.run.results.add(finding, self.test)
+
+    def skip(self, requirements: Iterable[str], reason: str) -> None:
+        self.extend(skipped(r, reason) for r in requirements)
+
+    def unsupported(self, requirements: Iterable[str], exchange: Exchange) -> None:
+        body = exchange.json()
+        error = body.get("error") if isinstance(body, dict) else None
+        message = error.get("message") if isinstance(error, dict) else None
+        self.extend(unsupported(r, f"the target answered {exchange.method} {exchange.path} with HTTP "
+                                   f"{exchange.status} in OpenAI's error shape: {message!r}", status=exchange.status)
+                    for r in requirements)
+
+    def metric(self, name: str, value: float) -> None:
+        self.run.results.metric(name, value)
+
+    def judged(self) -> set[str]:
+        return self.run.results.judged_by(self.test)
+
+
+def _require_run(request: pytest.FixtureRequest) -> Run:
+    run = _run(request.config)
+    if run is None:
         pytest.skip("oaic scenarios run only through `oaic run` or `pytest --pyargs oaic.scenarios`")
-    return state
+    return run
 
 
 @pytest.fixture(scope="session")
-def oaic_state(request: pytest.FixtureRequest) -> RunState:
-    return _require_state(request)
+def oaic_run(request: pytest.FixtureRequest) -> Run:
+    return _require_run(request)
 
 
 @pytest.fixture(scope="session")
-def target(oaic_state: RunState) -> Target:
-    return oaic_state.target
+def target(oaic_run: Run) -> Target:
+    return oaic_run.target
 
 
 @pytest.fixture(scope="session")
-def api(oaic_state: RunState) -> Transport:
-    return oaic_state.transport
+def api(oaic_run: Run) -> Transport:
+    return oaic_run.transport
 
 
 @pytest.fixture
-def verdicts(request: pytest.FixtureRequest, oaic_state: RunState):
-    covered = request.node.stash.get(COVERED_KEY, set())
-    recorder = Verdicts(oaic_state, request.node.nodeid, covered)
-    oaic_state.current = recorder
-    yield recorder
-    oaic_state.current = None
+def verdicts(request: pytest.FixtureRequest, oaic_run: Run) -> Verdicts:
+    return Verdicts(oaic_run, request.node.nodeid, request.node.stash.get(COVERED_KEY, set()))

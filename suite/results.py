@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from . import __version__
 from .catalogue import Catalogue, Requirement
 from .findings import ERROR, FAIL, NOT_RECORDED, PASS, SEVERITY, SKIP, UNSUPPORTED, VERDICTS, WARN, Finding
+
+CONFORMANT, NOT_CONFORMANT, INCOMPLETE = "CONFORMANT", "NOT CONFORMANT", "INCOMPLETE"
+EXIT_CODES = {CONFORMANT: 0, NOT_CONFORMANT: 1, INCOMPLETE: 3}
+EXIT_INTERRUPTED = 130
 
 
 def now_iso() -> str:
@@ -41,6 +46,9 @@ class Results:
         self.target = target or {}
         self.claimed = claimed
         self.findings: list[Finding] = []
+        self._by_test: dict[str, set[str]] = {}
+        self._deselected: dict[str, str] = {}  # requirement -> a deselected test that covers it
+        self.interrupted = False
         self.spent: dict[str, int] = {}
         self.metrics: dict[str, list[float]] = defaultdict(list)
         self.notes: list[str] = []
@@ -48,19 +56,53 @@ class Results:
         self.finished: str | None = None
         self.duration: float = 0.0
 
+    # -- the verdict policy: every rule that turns what a check or a scenario said into a verdict ---------------
     def add(self, finding: Finding, test: str = "") -> Finding | None:
-        """Record one finding; a broken SHOULD/MAY becomes ``warn``. Findings outside the selection are dropped."""
+        """Record one finding. Findings outside the selection are dropped; a broken requirement whose capability
+        the target does not claim is a skip (the observation kept in the message); a broken SHOULD/MAY is a warn."""
         requirement = self.catalogue.get(finding.requirement)  # KeyError: a check named an uncatalogued ID
         if finding.verdict not in VERDICTS:
             raise ValueError(f"unknown verdict {finding.verdict!r}")
         if finding.requirement not in self.selected:
             return None
+        if finding.verdict in (FAIL, WARN) and not self.claims(requirement.capability):
+            finding = Finding(finding.requirement, SKIP, f"not claimed (capability '{requirement.capability}'); "
+                                                         f"observed: {finding.message}", finding.evidence, finding.test)
         if finding.verdict == FAIL and requirement.level != "MUST":
             finding.verdict = WARN
         if test and not finding.test:
             finding.test = test
         self.findings.append(finding)
+        self._by_test.setdefault(finding.test, set()).add(finding.requirement)
         return finding
+
+    def claims(self, capability: str) -> bool:
+        return self.claimed is None or capability in self.claimed
+
+    def judged_by(self, test: str) -> set[str]:
+        """The requirements a test has recorded a finding for."""
+        return set(self._by_test.get(test, ()))
+
+    def unjudged(self, requirements: Iterable[str], test: str, verdict: str, message: str) -> None:
+        """A scenario stopped before judging these (it raised, the budget ran out, a request was not recorded):
+        each requirement it covers and has not judged gets ``verdict`` (error or not-recorded)."""
+        for requirement in sorted(set(requirements) - self.judged_by(test)):
+            self.add(Finding(requirement, verdict, message), test)
+
+    def deselected(self, requirements: Iterable[str], test: str) -> None:
+        """Requirements whose only scenarios a -k/-m expression left out: not judged, and said so."""
+        for requirement in sorted(requirements):
+            if requirement not in self._deselected:
+                self._deselected[requirement] = test
+
+    def findings_of(self, test: str) -> list[Finding]:
+        return [f for f in self.findings if f.test == test]
+
+    def capability_missing(self, requirements: Iterable[str], test: str, capability: str) -> None:
+        """A scenario needs a capability the target does not have: its requirements are skips."""
+        reason = f"not claimed: the target does not claim capability '{capability}'"
+        for requirement in sorted(requirements):
+            self.add(Finding(requirement, SKIP, reason), test)
 
     def metric(self, name: str, value: float) -> None:
         self.metrics[name].append(round(float(value), 4))
@@ -77,13 +119,22 @@ class Results:
             findings = grouped.get(requirement.id, [])
             if findings:
                 verdict = max((f.verdict for f in findings), key=lambda v: SEVERITY[v])
-            else:
+            elif not self.claims(requirement.capability):
                 verdict = SKIP
-                if self.claimed is not None and requirement.capability not in self.claimed:
-                    reason = f"not claimed: the target does not claim capability '{requirement.capability}'"
-                else:
-                    reason = "not exercised in this run"
-                findings = [Finding(requirement.id, SKIP, reason)]
+                findings = [Finding(requirement.id, SKIP, f"not claimed: the target does not claim capability "
+                                                          f"'{requirement.capability}'")]
+            elif requirement.id in self._deselected:
+                verdict = ERROR
+                findings = [Finding(requirement.id, ERROR, f"not judged: its scenario was deselected "
+                                                           f"({self._deselected[requirement.id]})")]
+            elif self.interrupted:
+                verdict = ERROR
+                findings = [Finding(requirement.id, ERROR, "not judged: the run was interrupted before its "
+                                                           "scenario ran")]
+            else:  # judged only when something occurs (a 429, a 4xx to name a parameter in), and it did not
+                verdict = SKIP
+                findings = [Finding(requirement.id, SKIP, "not applicable: what this requirement is about did "
+                                                          "not occur in this run")]
             out.append(RequirementResult(requirement, verdict, findings))
         return out
 
@@ -91,12 +142,28 @@ class Results:
         counts = Counter(r.verdict for r in self.by_requirement())
         return {verdict: counts.get(verdict, 0) for verdict in VERDICTS}
 
-    def exit_code(self) -> int:
-        """0: no MUST failure (and no SHOULD failure with --strict); 1: conformance failures."""
+    def judged_count(self) -> tuple[int, int]:
+        """(requirements judged, requirements the target supports): the supported ones are those judged plus
+        those left unjudged (error, not recorded); skips and honest refusals are not supported."""
+        totals = self.totals()
+        judged = totals[PASS] + totals[FAIL] + totals[WARN]
+        return judged, judged + totals[ERROR] + totals[NOT_RECORDED]
+
+    def overall(self) -> str:
+        """The run in one word: NOT CONFORMANT (a MUST failed, or a SHOULD with --strict), INCOMPLETE (something
+        the target supports was not judged, or the run was interrupted), or CONFORMANT."""
         totals = self.totals()
         if totals[FAIL] or (self.strict and totals[WARN]):
-            return 1
-        return 0
+            return NOT_CONFORMANT
+        if self.interrupted or totals[ERROR] or totals[NOT_RECORDED]:
+            return INCOMPLETE
+        return CONFORMANT
+
+    def exit_code(self) -> int:
+        """See EXIT_CODES: 0 conformant, 1 not conformant, 3 incomplete, 130 interrupted."""
+        if self.interrupted and self.overall() != NOT_CONFORMANT:
+            return EXIT_INTERRUPTED
+        return EXIT_CODES[self.overall()]
 
     def to_json(self) -> dict[str, Any]:
         requirements = self.by_requirement()
@@ -109,6 +176,9 @@ class Results:
             "finished": self.finished or now_iso(),
             "duration_s": round(self.duration, 3),
             "strict": self.strict,
+            "result": self.overall(),
+            "interrupted": self.interrupted,
+            "judged": dict(zip(("judged", "supported"), self.judged_count())),
             "exit_code": self.exit_code(),
             "totals": self.totals(),
             "spent": self.spent,
@@ -128,8 +198,7 @@ class Results:
                 for f in self.findings
             ] + [
                 {**r.findings[0].to_json(), "level": r.requirement.level}
-                for r in requirements if r.verdict == SKIP and not any(
-                    f.requirement == r.requirement.id for f in self.findings)
+                for r in requirements if not any(f.requirement == r.requirement.id for f in self.findings)
             ],
             "metrics": {name: summarize(values) for name, values in sorted(self.metrics.items())},
             "notes": self.notes,
@@ -141,18 +210,24 @@ def from_json(data: dict[str, Any], catalogue: Catalogue) -> Results:
     if not isinstance(data, dict) or not isinstance(data.get("findings"), list):
         raise ValueError("not an oaic results.json (no findings list)")
     selected = {r["requirement"] for r in data.get("requirements", []) if r.get("requirement") in catalogue}
+    target = data.get("target") or {}
+    claimed = set(target["capabilities"]) if isinstance(target.get("capabilities"), list) else None
     results = Results(catalogue, selected, strict=bool(data.get("strict")), mode=data.get("mode", "live"),
-                      target=data.get("target") or {})
+                      target=target, claimed=claimed)
     dropped = set()
     for item in data["findings"]:
         if item.get("requirement") not in catalogue:
             dropped.add(item.get("requirement"))
             continue
-        results.findings.append(Finding(item["requirement"], item["verdict"], item.get("message", ""),
-                                        item.get("evidence") or {}, item.get("test", "")))
+        if not item.get("test") and str(item.get("message", "")).startswith(
+                ("not claimed", "not judged", "not applicable")):
+            continue  # a requirement nothing judged: by_requirement() says so again
+        results.add(Finding(item["requirement"], item["verdict"], item.get("message", ""),
+                            item.get("evidence") or {}, item.get("test", "")))
     if dropped:
         results.notes.append(f"{len(dropped)} requirement(s) in the file are no longer catalogued: "
                              + ", ".join(sorted(map(str, dropped))))
+    results.interrupted = bool(data.get("interrupted"))
     results.spent = data.get("spent") or {}
     results.started, results.finished = data.get("started", ""), data.get("finished")
     return results

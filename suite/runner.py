@@ -1,13 +1,22 @@
-"""Run the scenarios in-process and hand back the Results: used by ``oaic run`` and by the self-tests."""
+"""Run the scenarios in-process through pytest and hand back the Results: used by ``oaic run`` and the self-tests.
+
+The Run is built here once (options validated, target, store, transport, results) and handed to pytest as a
+plugin object; pytest runs with only the plugins the suite needs, so the user's other plugins can neither slow a
+run down nor change it.
+"""
 
 from __future__ import annotations
 
 import os
+import shlex
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .errors import UsageError
 from .results import Results
+from .run import Run
 
 EXIT_USAGE = 2
 
@@ -18,61 +27,39 @@ class RunOutcome:
     results: Results | None
 
 
-class _Capture:
-    """A throwaway pytest plugin that keeps the Results of the run it is registered with."""
-
-    def __init__(self) -> None:
-        self.results: Results | None = None
-
-    def pytest_sessionfinish(self, session: Any) -> None:
-        from .plugin import RESULT_KEY
-
-        self.results = session.config.stash.get(RESULT_KEY, None)
-
-
-def pytest_args(values: dict[str, Any]) -> list[str]:
-    from .options import OPTIONS
-
+def pytest_args(extra: str = "") -> list[str]:
     # The root is the folder holding the package, so test ids (suite/scenarios/test_x.py::...) do not depend on
     # where the user runs from or where a recording lives.
     root = str(Path(__file__).resolve().parent.parent)
-    args = ["--rootdir", root, "--pyargs", "oaic.scenarios", "-p", "oaic.plugin", "-qq", "--no-header", "-p", "no:cacheprovider",
-            "--tb=no", "-rN", "-W", "ignore::DeprecationWarning"]
-    for option in OPTIONS:
-        value = values.get(option.dest)
-        if value in (None, False, [], ""):
-            continue
-        flag = f"--oaic-{option.name}"
-        if option.kind == "flag":
-            args.append(flag)
-        elif option.kind == "append":
-            for item in value:
-                args += [flag, str(item)]
-        else:
-            args += [flag, str(value)]
-    if values.get("verbose"):
-        args.append("--oaic-verbose")
-    if values.get("pytest_args"):
-        import shlex
-
-        args += shlex.split(values["pytest_args"])
-    return args
+    return ["--rootdir", root, "--pyargs", "oaic.scenarios", "-qq", "--no-header",
+            "-p", "no:cacheprovider", "--tb=no", "-rN", "-W", "ignore::DeprecationWarning", *shlex.split(extra or "")]
 
 
 def run_suite(values: dict[str, Any]) -> RunOutcome:
-    """Run the scenarios with only the plugins the suite needs (fast and independent of the user's plugins)."""
+    """Build the Run from option values (a usage error is one line on stderr and exit 2), then run it."""
+    try:
+        run = Run.build(values)
+    except UsageError as exc:
+        print(f"oaic: error: {exc}", file=sys.stderr)
+        return RunOutcome(EXIT_USAGE, None)
+    return run_pytest(run, values.get("pytest_args") or "")
+
+
+def run_pytest(run: Run, extra_args: str = "") -> RunOutcome:
     import pytest
 
-    capture = _Capture()
+    from . import plugin
+
     previous = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     try:
-        code = int(pytest.main(pytest_args(values), plugins=[capture]))
+        code = int(pytest.main(pytest_args(extra_args), plugins=[plugin, plugin.RunHandle(run)]))
     finally:
+        run.close()  # pytest may stop before the session ends (a bad --pytest-args): never leave the store open
         if previous is None:
             os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
         else:
             os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = previous
-    if code in (0, 1, 2):
-        return RunOutcome(code, capture.results)
-    return RunOutcome(EXIT_USAGE if code in (3, 4) else 1, capture.results)
+    if run.results.finished is not None:  # the session ended and wrote its reports
+        return RunOutcome(run.results.exit_code(), run.results)
+    return RunOutcome(EXIT_USAGE if code in (3, 4) else code or 1, None)

@@ -22,6 +22,7 @@ import httpx
 from . import __version__
 from .errors import BudgetExhausted, UsageError
 from .exchange import Exchange
+from .scope import TestScope, current_scope
 from .scrub import scrub_headers
 from .sse import SSEDecoder
 from .target import Target
@@ -30,21 +31,15 @@ MAX_BODY_BYTES = 16 * 1024 * 1024
 RETRY_STATUSES = (429, 503)
 
 
-class NotRecorded(Exception):
-    """Replay mode found no recording for a request."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-
-
 class ExchangeStore(Protocol):
     """A recorder or a player of exchanges (see recording.py)."""
 
     replaying: bool
 
-    def replay(self, method: str, path: str, request_json: Any, content: bytes | None) -> Exchange: ...
+    def replay(self, method: str, path: str, request_json: Any, content: bytes | None,
+               scope: TestScope | None) -> Exchange: ...
 
-    def record(self, exchange: Exchange, content: bytes | None) -> None: ...
+    def record(self, exchange: Exchange, content: bytes | None, scope: TestScope | None) -> None: ...
 
 
 @dataclass
@@ -73,7 +68,8 @@ class Transport:
         self.max_body_bytes = max_body_bytes
         self._last_start: float | None = None
         self._client: httpx.Client | None = None
-        self.on_exchange: Callable[[Exchange], None] | None = None  # the plugin applies transport checks here
+        # Told every exchange with the test that sent it (the run counts it and applies the transport checks).
+        self.on_exchange: Callable[[Exchange, TestScope | None], None] | None = None
 
     # -- lifecycle ------------------------------------------------------------------------------------
     @property
@@ -114,11 +110,12 @@ class Transport:
         if params:
             path = f"{path}?{urlencode(params, doseq=True)}"
         send_headers = self._headers(headers, auth, json is not None or content is not None)
+        scope = current_scope()
         if self.store is not None and self.store.replaying:
             self.stats.requests += 1
-            exchange = self.store.replay(method, path, json, content)
+            exchange = self.store.replay(method, path, json, content, scope)
             self._account(exchange)
-            self._notify(exchange)
+            self._notify(exchange, scope)
             return exchange
         attempt = 0
         stale_connection_retried = False
@@ -141,13 +138,13 @@ class Transport:
             self.sleep(self._retry_delay(exchange, attempt))
         self._account(exchange)
         if self.store is not None:
-            self.store.record(exchange, content)
-        self._notify(exchange)
+            self.store.record(exchange, content, scope)
+        self._notify(exchange, scope)
         return exchange
 
-    def _notify(self, exchange: Exchange) -> None:
+    def _notify(self, exchange: Exchange, scope: TestScope | None) -> None:
         if self.on_exchange is not None:
-            self.on_exchange(exchange)
+            self.on_exchange(exchange, scope)
 
     def _headers(self, extra: dict[str, str] | None, auth: bool, has_body: bool) -> dict[str, str]:
         out = dict(self.target.headers)

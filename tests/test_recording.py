@@ -12,14 +12,15 @@ import httpx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from oaic.errors import UsageError
+from oaic import scope
+from oaic.errors import NotRecorded, UsageError
 from oaic.exchange import Exchange
 from oaic.recording import open_store
 from oaic.recording.naming import cassette_name
 from oaic.recording.scrubbing import scrub_chunks
 from oaic.scrub import PLACEHOLDER
 from oaic.target import Target
-from oaic.transport import NotRecorded, Transport
+from oaic.transport import Transport
 from vcr.serialize import deserialize, serialize
 
 from tests.wire_server import wire_server
@@ -56,9 +57,17 @@ def _scripted_transport(chunks: list[bytes], store, status: int = 200,
     return transport
 
 
-def _as_test(monkeypatch: pytest.MonkeyPatch, nodeid: str = "suite/scenarios/test_demo.py::test_one",
-             phase: str = "call") -> None:
-    monkeypatch.setenv("PYTEST_CURRENT_TEST", f"{nodeid} ({phase})")
+@pytest.fixture(autouse=True)
+def _scope_of_each_test_is_its_own():
+    """Whatever test scope a test opens is gone after it."""
+    token = scope._SCOPE.set(None)
+    yield
+    scope._SCOPE.reset(token)
+
+
+def _as_test(nodeid: str = "suite/scenarios/test_demo.py::test_one", phase: str = "call") -> None:
+    """From now on in this test, requests are sent by the scenario test ``nodeid`` in ``phase``."""
+    scope._SCOPE.set(scope.TestScope(nodeid, "demo", phase))
 
 
 def _record(tmp_path: Path, send, target: Target | None = None) -> Path:
@@ -87,7 +96,7 @@ def _wire_view(ex: Exchange) -> dict:
 
 
 def test_a_tricky_stream_replays_byte_for_byte_with_identical_events(tmp_path, monkeypatch):
-    _as_test(monkeypatch)
+    _as_test()
     live: list[Exchange] = []
     folder = _record(tmp_path, lambda store: live.append(_scripted_transport(TRICKY_CHUNKS, store).post(
         "/chat/completions", json=CHAT)))
@@ -101,7 +110,7 @@ def test_a_tricky_stream_replays_byte_for_byte_with_identical_events(tmp_path, m
 
 
 def test_stalled_and_closed_streams_replay_with_their_transport_error(tmp_path, monkeypatch):
-    _as_test(monkeypatch)
+    _as_test()
     live: list[Exchange] = []
     with wire_server() as (_, url):
         target = Target(base_url=url, timeout=0.2)
@@ -123,7 +132,7 @@ def test_stalled_and_closed_streams_replay_with_their_transport_error(tmp_path, 
 
 
 def test_no_response_at_all_replays_as_no_response(tmp_path, monkeypatch):
-    _as_test(monkeypatch)
+    _as_test()
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]  # closed again when the block ends: connecting is refused
@@ -151,7 +160,7 @@ def _json_server(store, bodies: list[dict]) -> Transport:
 
 
 def test_matching_ignores_key_order_whitespace_and_query_order(tmp_path, monkeypatch):
-    _as_test(monkeypatch)
+    _as_test()
     body = {"model": "m", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 4}
 
     def send(store):
@@ -171,7 +180,7 @@ def test_matching_ignores_key_order_whitespace_and_query_order(tmp_path, monkeyp
 
 
 def test_identical_requests_get_their_recordings_in_order_then_not_recorded(tmp_path, monkeypatch):
-    _as_test(monkeypatch)
+    _as_test()
     def send(store):
         transport = _json_server(store, [{"n": i} for i in range(3)])
         for _ in range(3):
@@ -189,7 +198,7 @@ def test_identical_requests_get_their_recordings_in_order_then_not_recorded(tmp_
 
 
 def test_not_recorded_names_the_cassette_the_difference_and_how_to_re_record(tmp_path, monkeypatch):
-    _as_test(monkeypatch)
+    _as_test()
     folder = _record(tmp_path, lambda store: _json_server(store, [{}]).post(
         "/chat/completions", json={"model": "m", "seed": 1}))
     player = _player(folder)
@@ -201,7 +210,7 @@ def test_not_recorded_names_the_cassette_the_difference_and_how_to_re_record(tmp
         assert str(folder / "test_demo" / "test_one.yaml") in message
         assert "at /seed: requested 2, recorded 1" in message
         assert f"oaic run --target {folder / 'profile.toml'} --record {folder} --overwrite" in message
-        _as_test(monkeypatch, "suite/scenarios/test_demo.py::test_other")
+        _as_test("suite/scenarios/test_demo.py::test_other")
         with pytest.raises(NotRecorded, match="does not exist"):
             transport.post("/chat/completions", json={"model": "m", "seed": 1})
     finally:
@@ -211,11 +220,11 @@ def test_not_recorded_names_the_cassette_the_difference_and_how_to_re_record(tmp
 @pytest.mark.parametrize("phase", ["setup", "teardown"])
 def test_a_shared_fixture_request_is_found_whichever_test_runs_it(tmp_path, monkeypatch, phase):
     def send(store):
-        _as_test(monkeypatch, "suite/scenarios/test_demo.py::test_first", phase)
+        _as_test("suite/scenarios/test_demo.py::test_first", phase)
         _json_server(store, [{"shared": True}]).get("/models")
 
     folder = _record(tmp_path, send)
-    _as_test(monkeypatch, "suite/scenarios/test_demo.py::test_second", phase)  # test_first was deselected
+    _as_test("suite/scenarios/test_demo.py::test_second", phase)  # test_first was deselected
     player = _player(folder)
     try:
         assert Transport(player.target, store=player).get("/models").json() == {"shared": True}
@@ -241,12 +250,12 @@ def test_unsafe_characters_in_test_ids_keep_ids_apart():
 
 
 def test_record_refuses_to_overwrite_unless_told_and_then_keeps_other_files(tmp_path, monkeypatch):
-    _as_test(monkeypatch)
+    _as_test()
     folder = _record(tmp_path, lambda store: _json_server(store, [{}]).get("/models"))
     (folder / "expected.json").write_text("{}")
     with pytest.raises(UsageError, match="already there; add --overwrite"):
         open_store({"record": str(folder)}, Target(base_url=BASE))
-    _as_test(monkeypatch, "suite/scenarios/test_demo.py::test_new")
+    _as_test("suite/scenarios/test_demo.py::test_new")
     recorder = open_store({"record": str(folder), "overwrite": True}, Target(base_url=BASE))
     _json_server(recorder, [{}]).get("/models")
     recorder.close()
@@ -260,7 +269,7 @@ def test_replay_without_a_recording_is_a_usage_error(tmp_path):
 
 
 def test_replay_blocks_the_network(tmp_path, monkeypatch):
-    _as_test(monkeypatch)
+    _as_test()
     folder = _record(tmp_path, lambda store: _json_server(store, [{}]).get("/models"))
     with socket.socket() as listener:
         listener.bind(("127.0.0.1", 0))
@@ -276,7 +285,7 @@ def test_replay_blocks_the_network(tmp_path, monkeypatch):
 
 
 def test_the_profile_rebuilds_the_target_without_secrets(tmp_path, monkeypatch):
-    _as_test(monkeypatch)
+    _as_test()
     target = Target(base_url=BASE, name="demo", api_key="sk-live-abcdef", models={"chat": "m", "embeddings": "e"},
                     headers={"X-Api-Key": "hdr-secret-99", "X-Tenant": "t1"},
                     capabilities={"core", "chat", "embeddings"}, timeout=7.0, max_requests=42)
@@ -303,7 +312,7 @@ def test_cassettes_are_standard_vcr_cassettes(tmp_path, monkeypatch):
     from vcr.cassette import Cassette
     from vcr.request import Request
 
-    _as_test(monkeypatch)
+    _as_test()
     folder = _record(tmp_path, lambda store: _scripted_transport(TRICKY_CHUNKS, store).post(
         "/chat/completions", json=CHAT))
     cassette = Cassette.load(path=str(folder / "test_demo" / "test_one.yaml"))  # vcrpy's own loader and matchers
@@ -313,18 +322,20 @@ def test_cassettes_are_standard_vcr_cassettes(tmp_path, monkeypatch):
 
 
 def test_replay_reuses_the_recorded_seed_unless_told_otherwise(tmp_path, monkeypatch):
-    _as_test(monkeypatch)
+    _as_test()
     folder = tmp_path / "rec"
-    recorder = open_store({"record": str(folder), "seed": "7", "examples": "3"}, Target(base_url=BASE))
+    recorder = open_store({"record": str(folder)}, Target(base_url=BASE))
+    recorder.property_options({"seed": "7", "examples": "3"})
     recorder.close()
     for asked, used in (({}, "7"), ({"seed": "9"}, "9")):
-        values = {"replay": str(folder), **asked}
-        open_store(values, Target(base_url="")).close()
-        assert (values["seed"], values["examples"]) == (used, "3")
+        player = open_store({"replay": str(folder)}, None)
+        options = player.property_options(asked)
+        player.close()
+        assert (options["seed"], options["examples"]) == (used, "3")
 
 
 def test_a_credential_like_query_parameter_is_scrubbed_and_still_matches(tmp_path, monkeypatch):
-    _as_test(monkeypatch)
+    _as_test()
     folder = _record(tmp_path, lambda store: _json_server(store, [{"page": 2}]).get(
         "/things", params={"page_token": "tok-abcdef", "limit": 2}))
     assert "tok-abcdef" not in (folder / "test_demo" / "test_one.yaml").read_text()
@@ -360,7 +371,7 @@ def test_any_body_round_trips_through_a_cassette_byte_for_byte(body, cuts):
 
 
 def test_a_broken_cassette_is_named(tmp_path, monkeypatch):
-    _as_test(monkeypatch)
+    _as_test()
     folder = _record(tmp_path, lambda store: _json_server(store, [{}]).get("/models"))
     (folder / "test_demo" / "test_one.yaml").write_text("interactions:\n- request: [unclosed\n")
     player = _player(folder)

@@ -7,12 +7,12 @@ from functools import lru_cache
 from typing import Any
 
 from ..checks.properties import judge_negative, judge_positive
-from ..errors import BudgetExhausted, UsageError
+from ..errors import BudgetExhausted, NotRecorded, UsageError
 from ..exchange import Exchange
 from ..findings import Finding
 from ..profile import Document, profile
 from ..target import Target
-from ..transport import NotRecorded, Transport
+from ..transport import Transport
 from .cases import POSITIVE, PlannedRequest, PropertyExample
 from .generation import plan_requests
 from .operations import PLANS

@@ -19,13 +19,14 @@ from ..target import Target
 DEFAULT_RECORDING = "llamacpp-0.3.36"
 
 
-def open_store(values: dict[str, Any], target: Target) -> Any:
-    """The store for ``--record DIR`` (a Recorder) or ``--replay DIR`` (a Player); see store.py."""
+def open_store(values: dict[str, Any], target: Target | None) -> Any:
+    """The store for ``--record DIR`` (a Recorder of ``target``) or ``--replay DIR`` (a Player); see store.py."""
     from .store import Player, Recorder
 
     if values.get("replay"):
-        return Player(Path(values["replay"]), options=values)
-    return Recorder(Path(values["record"]), target, overwrite=bool(values.get("overwrite")), options=values)
+        return Player(Path(values["replay"]))
+    assert target is not None, "recording needs the target"
+    return Recorder(Path(values["record"]), target, overwrite=bool(values.get("overwrite")))
 
 
 def default_recording() -> Path:

@@ -8,23 +8,11 @@ re-recording or adding one scenario touches one file.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 
 SESSION_CASSETTE = "_session.yaml"  # exchanges made outside any test
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.=+,\[\]-]")
 _MAX_STEM = 120
-
-
-def current_test() -> tuple[str | None, str]:
-    """(node id, phase) of the test pytest runs now, read from PYTEST_CURRENT_TEST ("<node id> (<phase>)")."""
-    value = os.environ.get("PYTEST_CURRENT_TEST")
-    if not value:
-        return None, "session"
-    nodeid, _, phase = value.rpartition(" (")
-    if not nodeid:
-        return value, "call"
-    return nodeid, phase.rstrip(")")
 
 
 def cassette_name(nodeid: str | None) -> str:

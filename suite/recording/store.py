@@ -11,13 +11,13 @@ from typing import Any
 
 from vcr.matchers import requests_match
 
-from ..errors import UsageError
+from ..errors import NotRecorded, UsageError
 from ..exchange import Exchange
+from ..scope import TestScope
 from ..target import Target
-from ..transport import NotRecorded
 from . import cassette
 from .matching import MATCHERS, first_difference, parsed_body, path_and_query
-from .naming import cassette_name, current_test
+from .naming import cassette_name
 from .profile import PROFILE, read_target, write_profile
 from .scrubbing import run_secrets, scrub_uri
 
@@ -34,7 +34,7 @@ class Recorder:
 
     replaying = False
 
-    def __init__(self, folder: Path, target: Target, overwrite: bool, options: dict[str, Any] | None = None) -> None:
+    def __init__(self, folder: Path, target: Target, overwrite: bool) -> None:
         if folder.exists() and not folder.is_dir():
             raise UsageError(f"--record {folder}: not a directory")
         if folder.exists() and existing_recording(folder) and not overwrite:
@@ -42,15 +42,21 @@ class Recorder:
         self.folder = folder
         self.target = target
         self.secrets = run_secrets(target)
-        self.options = {name: (options or {}).get(name) for name in REPLAYED_OPTIONS}
+        self.options: dict[str, Any] = {}
         self.cassettes: dict[str, list[tuple[Any, dict[str, Any]]]] = {}
 
-    def replay(self, method: str, path: str, request_json: Any, content: bytes | None) -> Exchange:
+    def property_options(self, given: dict[str, Any]) -> dict[str, Any]:
+        """The property phase's options as given; kept, so the replay generates the same requests."""
+        self.options = {name: given.get(name) for name in REPLAYED_OPTIONS}
+        return given
+
+    def replay(self, method: str, path: str, request_json: Any, content: bytes | None,
+               scope: TestScope | None) -> Exchange:
         """Never called (``replaying`` is False); here because the transport's store protocol has it."""
         raise NotRecorded("the recorder does not replay")
 
-    def record(self, exchange: Exchange, content: bytes | None) -> None:
-        nodeid, phase = current_test()
+    def record(self, exchange: Exchange, content: bytes | None, scope: TestScope | None) -> None:
+        nodeid, phase = (scope.test, scope.phase) if scope else (None, "session")
         interaction = cassette.to_interaction(exchange, content, self.target.base_url, self.secrets, phase)
         self.cassettes.setdefault(cassette_name(nodeid), []).append(interaction)
 
@@ -96,33 +102,30 @@ class Player:
 
     replaying = True
 
-    def __init__(self, folder: Path, options: dict[str, Any] | None = None) -> None:
+    def __init__(self, folder: Path) -> None:
         if not (folder / PROFILE).is_file():
             raise UsageError(f"--replay {folder}: no recording there ({PROFILE} is missing); "
                              f"record one with: oaic run --target FILE --record {folder}")
         self.folder = folder
         self.target = read_target(folder)
-        if options is not None:
-            self._reuse_recorded_options(options)
         self.tapes: dict[str, _Tape] = {}
         self._all_loaded = False
         self._unblock = block_network()
 
-    def _reuse_recorded_options(self, options: dict[str, Any]) -> None:
+    def property_options(self, given: dict[str, Any]) -> dict[str, Any]:
         """The property phase generates its requests from --seed and --examples: unless the replay asks for other
         values, use the recorded ones, so the same requests are generated and found."""
         path = self.folder / OPTIONS
         recorded = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-        for name in REPLAYED_OPTIONS:
-            if options.get(name) in (None, "") and recorded.get(name) not in (None, ""):
-                options[name] = recorded[name]
+        return {**given, **{name: recorded[name] for name in REPLAYED_OPTIONS
+                            if given.get(name) in (None, "") and recorded.get(name) not in (None, "")}}
 
-    def record(self, exchange: Exchange, content: bytes | None) -> None:
+    def record(self, exchange: Exchange, content: bytes | None, scope: TestScope | None) -> None:
         """Nothing is recorded while replaying."""
 
-    def replay(self, method: str, path: str, request_json: Any, content: bytes | None) -> Exchange:
-        nodeid, _ = current_test()
-        name = cassette_name(nodeid)
+    def replay(self, method: str, path: str, request_json: Any, content: bytes | None,
+               scope: TestScope | None) -> Exchange:
+        name = cassette_name(scope.test if scope else None)
         # Scrubbed as it was when recorded: a credential-like query parameter holds the placeholder there too.
         request = cassette.request_of(method, scrub_uri(self.target.base_url + path, []),
                                       cassette.sent_body(request_json, content))

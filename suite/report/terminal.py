@@ -57,8 +57,10 @@ def render(results: Results, verbose: bool = False) -> str:
             lines.append("requests by scenario: " + ", ".join(f"{name} {count}" for name, count in per_file.items()))
     for note in results.notes:
         lines.append(f"note: {note}")
+    judged, supported = results.judged_count()
+    lines.append(f"judged: {judged} of the {supported} requirements the target supports")
     code = results.exit_code()
-    lines.append(f"result: {'CONFORMANT' if code == 0 else 'NOT CONFORMANT'} (exit {code}"
+    lines.append(f"result: {results.overall()}{' (interrupted)' if results.interrupted else ''} (exit {code}"
                  f"{', strict' if results.strict else ''})")
     return "\n".join(lines) + "\n"
 

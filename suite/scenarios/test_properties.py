@@ -17,9 +17,9 @@ def operations(negative: bool = False) -> list:
             for op_id, plan in PLANS.items() if plan.negative or not negative]
 
 
-def run(api, target, oaic_state, verdicts, operation_id: str, mode: str, requirements: tuple[str, ...]) -> None:
+def run(api, target, oaic_run, verdicts, operation_id: str, mode: str, requirements: tuple[str, ...]) -> None:
     try:
-        findings, stopped = run_operation(api, target, oaic_state.values, operation_id, mode)
+        findings, stopped = run_operation(api, target, oaic_run.property_options, operation_id, mode)
     except (KeyError, NotApplicable) as exc:  # the document or the target lacks what this operation needs
         verdicts.skip(requirements, f"{operation_id}: {exc}")
         return
@@ -33,11 +33,11 @@ def run(api, target, oaic_state, verdicts, operation_id: str, mode: str, require
 
 @pytest.mark.covers("property.positive.*")
 @pytest.mark.parametrize("operation_id", operations())
-def test_valid_requests(api, target, oaic_state, verdicts, operation_id):
-    run(api, target, oaic_state, verdicts, operation_id, POSITIVE, POSITIVE_IDS)
+def test_valid_requests(api, target, oaic_run, verdicts, operation_id):
+    run(api, target, oaic_run, verdicts, operation_id, POSITIVE, POSITIVE_IDS)
 
 
 @pytest.mark.covers("property.negative.*")
 @pytest.mark.parametrize("operation_id", operations(negative=True))
-def test_invalid_requests(api, target, oaic_state, verdicts, operation_id):
-    run(api, target, oaic_state, verdicts, operation_id, NEGATIVE, NEGATIVE_IDS)
+def test_invalid_requests(api, target, oaic_run, verdicts, operation_id):
+    run(api, target, oaic_run, verdicts, operation_id, NEGATIVE, NEGATIVE_IDS)

@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 from oaic.checks import common, errors, pagination, stored
 from oaic.checks.common import honest_unsupported
-from oaic.errors import BudgetExhausted
+from oaic.errors import BudgetExhausted, NotRecorded
 from oaic.exchange import Exchange
-from oaic.transport import NotRecorded, Transport
+from oaic.transport import Transport
 
 pytestmark = pytest.mark.needs("stored_completions")
 TAG_SALT = "oaic stored completions v1"
@@ -92,9 +92,9 @@ class StoredRun:
 
 
 @pytest.fixture(scope="module")
-def run(api, target, oaic_state):
+def run(api, target, oaic_run):
     replaying = getattr(api.store, "replaying", False)
-    pause = CREATION_PAUSE if "pagination.order.desc" in oaic_state.selected and not replaying else 0.0
+    pause = CREATION_PAUSE if "pagination.order.desc" in oaic_run.selected and not replaying else 0.0
     state = StoredRun(api, target.model("chat"), run_tag(target.name), pause)
     yield state
     left = [c for c in state.ids if c not in state.deleted]
@@ -103,7 +103,7 @@ def run(api, target, oaic_state):
     except (BudgetExhausted, NotRecorded):
         pass  # nothing more can be sent; the note below names what is left
     if left:
-        oaic_state.results.notes.append(f"stored completions this run created could not be deleted: {', '.join(left)}")
+        oaic_run.results.notes.append(f"stored completions this run created could not be deleted: {', '.join(left)}")
 
 
 def need_both(run: StoredRun, verdicts) -> bool:

@@ -1,0 +1,166 @@
+"""The Run: everything one conformance run shares, built once, whichever entrance started it.
+
+``oaic run`` builds it from the command line and hands it to pytest; ``pytest --pyargs oaic.scenarios`` builds the
+same Run from the same option table (see plugin.py). Building it is where every option is validated (flags >
+``OAIC_*`` > profile), so a usage error is one line and exit 2 before any request, under both entrances.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .catalogue import Catalogue, CatalogueError, load
+from .errors import UsageError
+from .exchange import Exchange
+from .options import REPLAY_IGNORES, target_flags
+from .results import Results, now_iso
+from .scope import TestScope
+from .target import Target, build_target
+from .transport import Transport
+
+LIVE, RECORD, REPLAY = "live", "record", "replay"
+
+
+@dataclass
+class Run:
+    options: dict[str, Any]
+    catalogue: Catalogue
+    selected: set[str]
+    mode: str
+    target: Target
+    transport: Transport
+    results: Results
+    report_dir: Path
+    store: Any = None
+    secrets: list[str] = field(default_factory=list)
+    property_options: dict[str, Any] = field(default_factory=dict)
+    requests_by_scenario: dict[str, int] = field(default_factory=dict)
+    clock_start: float = field(default_factory=time.monotonic)
+
+    # -- building ----------------------------------------------------------------------------------------
+    @classmethod
+    def build(cls, values: Mapping[str, Any], env: Mapping[str, str] | None = None,
+              say: Callable[[str], None] | None = None, preflight: bool = True) -> Run:
+        """Validate every option and assemble the run; raise UsageError (one line) on any mistake."""
+        env = os.environ if env is None else env
+        say = say or (lambda line: print(line, file=sys.stderr))
+        options = {key: value for key, value in values.items() if value not in (None, False, [], "")}
+        catalogue = load()
+        try:
+            selected = catalogue.select(options.get("only"), options.get("skip"))
+        except CatalogueError as exc:
+            raise UsageError(str(exc)) from None
+        if options.get("record") and options.get("replay"):
+            raise UsageError("--record and --replay cannot be used together")
+        if options.get("replay"):
+            ignored = [f"--{name}" for name in REPLAY_IGNORES if options.get(name.replace("-", "_"))]
+            if ignored:
+                raise UsageError(f"{', '.join(ignored)}: a replay uses the recording's own target profile; "
+                                 f"drop {'it' if len(ignored) == 1 else 'them'} or run live")
+        report_dir = _report_dir(options.get("report_dir") or "reports")
+        from .properties.phase import check_options
+
+        check_options(options)
+        flags = target_flags(options)
+        if not options.get("replay") and not (flags.get("base_url") or flags.get("target")
+                                              or env.get("OAIC_BASE_URL") or env.get("OAIC_TARGET")):
+            from .recording import default_recording
+
+            options["replay"] = str(default_recording())
+            say(f"oaic: no target given: replaying the bundled recording {options['replay']}")
+        mode = REPLAY if options.get("replay") else RECORD if options.get("record") else LIVE
+        store = None
+        if mode == REPLAY:
+            from .recording import open_store
+
+            store = open_store(options, None)
+            target = store.target
+        else:
+            target = build_target(flags, env)
+            if mode == RECORD:  # refused before the preflight when a recording is already there
+                from .recording import open_store
+
+                store = open_store(options, target)
+            if preflight:
+                Transport(target).preflight()
+        property_options = {"examples": options.get("examples"), "seed": options.get("seed"),
+                            "spec": options.get("spec")}
+        if store is not None:
+            property_options = store.property_options(property_options)
+        from .recording.scrubbing import run_secrets
+
+        public = target.public()
+        if mode == REPLAY:
+            public["replay"] = str(options["replay"])
+        results = Results(catalogue, selected, strict=bool(options.get("strict")), mode=mode, target=public,
+                          claimed=set(target.capabilities))
+        run = cls(options=options, catalogue=catalogue, selected=selected, mode=mode, target=target,
+                  transport=Transport(target, store=store), results=results, report_dir=report_dir, store=store,
+                  secrets=run_secrets(target), property_options=property_options)
+        run.transport.on_exchange = run.exchange_seen
+        return run
+
+    # -- during the run ------------------------------------------------------------------------------------
+    def exchange_seen(self, exchange: Exchange, scope: TestScope | None) -> None:
+        """Every exchange of the run, told with the test that sent it: count it and apply the transport checks."""
+        from .checks.common import json_response, transport_health
+
+        area = scope.area if scope else "session"
+        self.requests_by_scenario[area] = self.requests_by_scenario.get(area, 0) + 1
+        test = scope.test if scope else ""
+        for finding in (*transport_health(exchange), *json_response(exchange)):
+            self.results.add(finding, test)
+
+    # -- the end -----------------------------------------------------------------------------------------------
+    def close(self) -> None:
+        self.transport.close()
+        if self.store is not None:
+            self.store.close()
+            self.store = None
+
+    def finish(self, interrupted: bool = False) -> Results:
+        """Close the network side, complete the results (time, spending), write the reports, print the summary."""
+        self.results.interrupted = interrupted
+        self.close()
+        self.results.finished = now_iso()
+        self.results.duration = time.monotonic() - self.clock_start
+        self.results.spent = {**self.transport.stats.to_json(),
+                              "requests_by_scenario": dict(sorted(self.requests_by_scenario.items()))}
+        self.write_reports()
+        return self.results
+
+    def write_reports(self) -> None:
+        from .report import terminal, write_all
+        from .scrub import scrub_text
+
+        folder = self.report_dir
+        if self.results.interrupted:  # the last complete report stays where it is
+            folder = folder / "interrupted"
+            self.results.notes.append(f"interrupted: this partial report is in {folder}; the last complete "
+                                      f"report in {self.report_dir} was left in place")
+        paths = write_all(self.results, folder, self.secrets)
+        summary = terminal.render(self.results, verbose=bool(self.options.get("verbose")))
+        sys.stdout.write("\n" + scrub_text(summary, self.secrets))
+        sys.stdout.write(f"reports: {', '.join(str(p) for p in paths)}\n")
+        sys.stdout.flush()
+
+
+def _report_dir(value: str) -> Path:
+    """The report folder, checked before any request: it must be a folder we can create and write."""
+    folder = Path(value)
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"--report-dir {folder}: not a directory")
+    probe = folder
+    while not probe.exists():
+        probe = probe.parent
+    if not probe.is_dir():
+        raise UsageError(f"--report-dir {folder}: {probe} is not a directory")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise UsageError(f"--report-dir {folder}: {probe} is not writable")
+    return folder
