@@ -48,6 +48,7 @@ OPTIONS = (
     Option("record", "record every exchange into cassettes in DIR", "DIR"),
     Option("replay", "replay the recording in DIR with the network blocked", "DIR"),
     Option("overwrite", "allow --record to replace an existing recording", kind="flag"),
+    Option("allow-incomplete", "let --replay use a recording whose run was interrupted", kind="flag"),
     Option("spec", "OpenAI's OpenAPI document (path or URL) for the property phase and schema checks",
            "PATH_OR_URL"),
     Option("seed", "seed of the property-based phase, so runs reproduce and replay (default 20240611)", "N"),

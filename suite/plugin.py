@@ -78,14 +78,17 @@ def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Pa
     other plugin owns the name (pytest-base-url's ``--base-url`` is then read instead)."""
     if not _names_scenarios(args):
         return
+    taken = _option_names(parser)
     group = parser.getgroup("oaic")
-    for option in OPTIONS:
-        if option.name in PYTEST_RESERVED:
-            continue
-        try:
-            _add_options(group, lambda o, option=option: [f"--{o.name}"] if o is option else [])
-        except ValueError:  # another plugin owns this name (e.g. pytest-base-url's --base-url)
-            continue
+    _add_options(group, lambda option: [] if option.name in PYTEST_RESERVED or f"--{option.name}" in taken
+                 else [f"--{option.name}"])
+
+
+def _option_names(parser: pytest.Parser) -> set[str]:
+    """Every option name other plugins registered so far (all entry-point plugins are loaded by now)."""
+    groups = [*getattr(parser, "_groups", []), getattr(parser, "_anonymous", None)]
+    return {name for group in groups if group is not None
+            for option in getattr(group, "options", []) for name in option.names()}
 
 
 def option_values(config: pytest.Config) -> dict[str, Any]:
@@ -186,12 +189,14 @@ def pytest_deselected(items: list[pytest.Item]) -> None:
     """Requirements a -k or -m expression left out are not judged: the results say so (never a silent skip)."""
     for item in items:
         run = _run(item.config)
-        if run is None or not _is_scenario(item) or COVERED_KEY in item.stash:
+        if run is None or not _is_scenario(item):
             continue
-        try:
-            covered = covered_requirements(item, run) & run.selected
-        except UsageError:
-            continue
+        covered = item.stash.get(COVERED_KEY, None)
+        if covered is None:  # deselected before oaic's own selection ran
+            try:
+                covered = covered_requirements(item, run) & run.selected
+            except UsageError:
+                continue
         run.results.deselected(covered, item.nodeid)
 
 

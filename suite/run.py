@@ -118,16 +118,17 @@ class Run:
             self.results.add(finding, test)
 
     # -- the end -----------------------------------------------------------------------------------------------
-    def close(self) -> None:
+    def close(self, complete: bool = False) -> None:
+        """Idempotent. A recording is complete only when the session ended normally (finish says so)."""
         self.transport.close()
         if self.store is not None:
-            self.store.close()
+            self.store.close(complete=complete)
             self.store = None
 
     def finish(self, interrupted: bool = False) -> Results:
         """Close the network side, complete the results (time, spending), write the reports, print the summary."""
         self.results.interrupted = interrupted
-        self.close()
+        self.close(complete=not interrupted)
         self.results.finished = now_iso()
         self.results.duration = time.monotonic() - self.clock_start
         self.results.spent = {**self.transport.stats.to_json(),

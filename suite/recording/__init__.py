@@ -24,7 +24,7 @@ def open_store(values: dict[str, Any], target: Target | None) -> Any:
     from .store import Player, Recorder
 
     if values.get("replay"):
-        return Player(Path(values["replay"]))
+        return Player(Path(values["replay"]), allow_incomplete=bool(values.get("allow_incomplete")))
     assert target is not None, "recording needs the target"
     return Recorder(Path(values["record"]), target, overwrite=bool(values.get("overwrite")))
 

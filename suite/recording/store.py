@@ -23,6 +23,7 @@ from .scrubbing import run_secrets, scrub_uri
 
 OPTIONS = "options.json"  # run options that decide which requests are sent
 REPLAYED_OPTIONS = ("seed", "examples")
+INCOMPLETE = "incomplete"  # set in options.json by a recording whose run did not end
 
 
 def existing_recording(folder: Path) -> bool:
@@ -60,8 +61,9 @@ class Recorder:
         interaction = cassette.to_interaction(exchange, content, self.target.base_url, self.secrets, phase)
         self.cassettes.setdefault(cassette_name(nodeid), []).append(interaction)
 
-    def close(self) -> None:
-        """Replace the previous recording (its cassettes only: other files in the folder are left alone)."""
+    def close(self, complete: bool = True) -> None:
+        """Replace the previous recording (its cassettes only: other files in the folder are left alone). A run
+        that did not end (interrupted, or pytest stopped early) leaves a recording marked incomplete."""
         self.folder.mkdir(parents=True, exist_ok=True)
         for old in self.folder.rglob("*.yaml"):
             if cassette.is_cassette(old):
@@ -73,6 +75,8 @@ class Recorder:
             cassette.save(self.folder / name, interactions)
         write_profile(self.folder, self.target, self.secrets)
         options = {name: value for name, value in self.options.items() if value not in (None, "")}
+        if not complete:
+            options[INCOMPLETE] = True
         (self.folder / OPTIONS).write_text(json.dumps(options, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 
 
@@ -102,10 +106,13 @@ class Player:
 
     replaying = True
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, allow_incomplete: bool = False) -> None:
         if not (folder / PROFILE).is_file():
             raise UsageError(f"--replay {folder}: no recording there ({PROFILE} is missing); "
                              f"record one with: oaic run --target FILE --record {folder}")
+        if not allow_incomplete and self._recorded_options(folder).get(INCOMPLETE):
+            raise UsageError(f"--replay {folder}: the recording is incomplete (the run that made it did not end); "
+                             f"re-record it, or replay what is there with --allow-incomplete")
         self.folder = folder
         self.target = read_target(folder)
         self.tapes: dict[str, _Tape] = {}
@@ -115,10 +122,18 @@ class Player:
     def property_options(self, given: dict[str, Any]) -> dict[str, Any]:
         """The property phase generates its requests from --seed and --examples: unless the replay asks for other
         values, use the recorded ones, so the same requests are generated and found."""
-        path = self.folder / OPTIONS
-        recorded = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+        recorded = self._recorded_options(self.folder)
         return {**given, **{name: recorded[name] for name in REPLAYED_OPTIONS
                             if given.get(name) in (None, "") and recorded.get(name) not in (None, "")}}
+
+    @staticmethod
+    def _recorded_options(folder: Path) -> dict[str, Any]:
+        path = folder / OPTIONS
+        try:
+            data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+        except ValueError:
+            raise UsageError(f"--replay {folder}: {OPTIONS} is not JSON") from None
+        return data if isinstance(data, dict) else {}
 
     def record(self, exchange: Exchange, content: bytes | None, scope: TestScope | None) -> None:
         """Nothing is recorded while replaying."""
@@ -174,7 +189,7 @@ class Player:
             detail = f" (the next recorded {request.method} to that path differs in its body {difference})"
         return f"no recording of {where} in cassette {tape.path}{detail}; {rerecord}"
 
-    def close(self) -> None:
+    def close(self, complete: bool = True) -> None:
         self._unblock()
 
 
