@@ -18,6 +18,8 @@ import yaml
 
 from .capabilities import CAPABILITIES
 
+# libyaml's loader when PyYAML has it: the catalogue is read at the start of every run (10x faster than pure Python).
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 LEVELS = ("MUST", "SHOULD", "MAY")
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9][a-z0-9_-]*)+$")
 FIELDS = ("id", "level", "capability", "title", "openai", "reference")
@@ -87,7 +89,7 @@ class Catalogue:
 
 
 def parse_area(text: str, source: str) -> list[Requirement]:
-    data = yaml.safe_load(text)
+    data = yaml.load(text, Loader=_SAFE_LOADER)
     if not isinstance(data, dict) or "area" not in data or not isinstance(data.get("requirements"), list):
         raise CatalogueError(f"{source}: expected a mapping with 'area' and a 'requirements' list")
     area = data["area"]

@@ -32,7 +32,8 @@ def pytest_args(extra: str = "") -> list[str]:
     # where the user runs from or where a recording lives.
     root = str(Path(__file__).resolve().parent.parent)
     return ["--rootdir", root, "--pyargs", "oaic.scenarios", "-qq", "--no-header",
-            "-p", "no:cacheprovider", "--tb=no", "-rN", "-W", "ignore::DeprecationWarning", *shlex.split(extra or "")]
+            # unraisableexception collects garbage at the end of every run: a noticeable share of a short one
+            "-p", "no:cacheprovider", "-p", "no:unraisableexception", "--tb=no", "-rN", "-W", "ignore::DeprecationWarning", *shlex.split(extra or "")]
 
 
 def run_suite(values: dict[str, Any]) -> RunOutcome:

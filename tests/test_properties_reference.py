@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from oaic.runner import run_suite
@@ -55,9 +57,12 @@ def test_faults_are_caught(server, tmp_path, fault, requirement, message):
 
 def test_a_recorded_phase_replays_with_the_same_verdicts(server, tmp_path):
     _, live = property_phase(server, tmp_path / "live", record=str(tmp_path / "cassettes"))
+    kept = json.loads((tmp_path / "cassettes" / "property-plans.json").read_text())["plans"]
+    assert kept and all(kept.values()), "the recording did not keep the requests the phase sent"
     replay_values = {"replay": str(tmp_path / "cassettes"), "report_dir": str(tmp_path / "replay"),
                      "only": ["property.*"], "pytest_args": "-p no:unraisableexception"}
-    with contextlib.redirect_stdout(io.StringIO()):
+    with contextlib.redirect_stdout(io.StringIO()), mock.patch("oaic.properties.phase.plan_requests",
+                                                               side_effect=AssertionError("generated again")):
         outcome = run_suite(replay_values)
     replayed = verdicts(outcome.results)
     assert {r: replayed[r][0] for r in PROPERTY_IDS} == {r: live[r][0] for r in PROPERTY_IDS}

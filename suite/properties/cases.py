@@ -28,6 +28,18 @@ class PlannedRequest:
     note: str = ""  # what this case is, e.g. "missing required 'messages'" or why it is invalid
     expect_success: bool = False  # positive mode: a conformant server answers 2xx
 
+    def to_json(self) -> dict[str, Any]:
+        data = {name: getattr(self, name) for name in ("operation_id", "mode", "method", "path", "query", "body",
+                                                       "note", "expect_success")}
+        if self.raw_body is not None:  # bytes kept exactly: latin-1 maps each byte to one character
+            data["raw_body"] = self.raw_body.decode("latin-1")
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> PlannedRequest:
+        raw = data.get("raw_body")
+        return cls(**{**data, "raw_body": raw.encode("latin-1") if isinstance(raw, str) else None})
+
     @property
     def streamed(self) -> bool:
         return isinstance(self.body, dict) and self.body.get("stream") is True

@@ -3,6 +3,7 @@ recording and replay apply), and judge the answers."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -59,6 +60,21 @@ def source_document(spec: str | None) -> Document:
     return load_official(spec)
 
 
+def planned(values: dict[str, Any], operation_id: str, mode: str,
+            generate: Callable[[], list[PlannedRequest]]) -> list[PlannedRequest]:
+    """The requests of one operation and mode. A recording keeps the requests it sent (``values["plans"]``, see
+    recording/store.py), so a replay sends exactly those without generating them again: faster, and immune to a
+    newer hypothesis or schemathesis generating other data from the same seed."""
+    plans = values.get("plans")
+    key = f"{operation_id} {mode}"
+    if isinstance(plans, dict) and key in plans:
+        return [PlannedRequest.from_json(item) for item in plans[key]]
+    requests = generate()
+    if isinstance(plans, dict):
+        plans[key] = [request.to_json() for request in requests]
+    return requests
+
+
 def send(api: Transport, request: PlannedRequest) -> Exchange:
     if request.raw_body is not None:
         return api.request(request.method, request.path, params=request.query or None, content=request.raw_body)
@@ -71,7 +87,8 @@ def run_operation(api: Transport, target: Target, values: dict[str, Any], operat
     examples, seed = settings_from(values)
     document = source_document(values.get("spec") or None)
     operation = document.operation(operation_id)
-    requests = plan_requests(PLANS[operation_id], operation, target, mode, examples, seed)
+    requests = planned(values, operation_id, mode,
+                       lambda: plan_requests(PLANS[operation_id], operation, target, mode, examples, seed))
     answered: list[PropertyExample] = []
     stopped: BaseException | None = None
     for request in requests:

@@ -22,6 +22,7 @@ from .profile import PROFILE, read_target, write_profile
 from .scrubbing import run_secrets, scrub_uri
 
 OPTIONS = "options.json"  # run options that decide which requests are sent
+PROPERTY_PLANS = "property-plans.json"  # the property phase's requests, so a replay need not generate them
 REPLAYED_OPTIONS = ("seed", "examples")
 INCOMPLETE = "incomplete"  # set in options.json by a recording whose run did not end
 
@@ -47,9 +48,12 @@ class Recorder:
         self.cassettes: dict[str, list[tuple[Any, dict[str, Any]]]] = {}
 
     def property_options(self, given: dict[str, Any]) -> dict[str, Any]:
-        """The property phase's options as given; kept, so the replay generates the same requests."""
+        """The property phase's options as given, and a book the phase writes its requests into: both are kept,
+        so a replay sends the same requests (see properties/phase.planned)."""
         self.options = {name: given.get(name) for name in REPLAYED_OPTIONS}
-        return given
+        self.plans: dict[str, Any] = {}
+        self.plans_spec = given.get("spec")
+        return {**given, "plans": self.plans}
 
     def replay(self, method: str, path: str, request_json: Any, content: bytes | None,
                scope: TestScope | None) -> Exchange:
@@ -78,6 +82,24 @@ class Recorder:
         if not complete:
             options[INCOMPLETE] = True
         (self.folder / OPTIONS).write_text(json.dumps(options, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        plans = getattr(self, "plans", None)
+        if plans:
+            write_property_plans(self.folder, options, self.plans_spec, plans)
+
+
+def write_property_plans(folder: Path, options: dict[str, Any], spec: Any, plans: dict[str, Any]) -> None:
+    data = {**{name: options.get(name) for name in REPLAYED_OPTIONS}, "spec": spec, "plans": plans}
+    (folder / PROPERTY_PLANS).write_text(json.dumps(data, indent=1, sort_keys=True, ensure_ascii=True) + "\n",
+                                         encoding="utf-8")
+
+
+def read_property_plans(folder: Path) -> dict[str, Any] | None:
+    path = folder / PROPERTY_PLANS
+    try:
+        data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+    except ValueError:
+        return None  # unreadable: the phase generates its requests as if there were none
+    return data if isinstance(data, dict) and isinstance(data.get("plans"), dict) else None
 
 
 class _Tape:
@@ -123,8 +145,13 @@ class Player:
         """The property phase generates its requests from --seed and --examples: unless the replay asks for other
         values, use the recorded ones, so the same requests are generated and found."""
         recorded = self._recorded_options(self.folder)
-        return {**given, **{name: recorded[name] for name in REPLAYED_OPTIONS
-                            if given.get(name) in (None, "") and recorded.get(name) not in (None, "")}}
+        options = {**given, **{name: recorded[name] for name in REPLAYED_OPTIONS
+                               if given.get(name) in (None, "") and recorded.get(name) not in (None, "")}}
+        kept = read_property_plans(self.folder)
+        same = kept is not None and all(str(kept.get(name) or "") == str(options.get(name) or "")
+                                        for name in (*REPLAYED_OPTIONS, "spec"))
+        self.plans = kept["plans"] if same else {}  # other options generate other requests: generate them
+        return {**options, "plans": self.plans}
 
     @staticmethod
     def _recorded_options(folder: Path) -> dict[str, Any]:
