@@ -42,8 +42,9 @@ def test_capabilities_default_from_models_and_explicit_lists():
     assert target.capabilities == {"core", "models", "chat", "streaming", "embeddings"}
     target = build_target({"base_url": "http://h/v1", "models": {"chat": "m"}, "capabilities": "chat,tools"}, {})
     assert target.capabilities == {"core", "chat", "tools"}
-    target = build_target({"base_url": "http://h/v1", "models": {"chat": "m", "embeddings": "e",
-                                                               "completions": "c"}, "capabilities": "all"}, {})
+    target = build_target({"base_url": "http://h/v1", "models": {"chat": "m", "embeddings": "e", "completions": "c",
+                                                               "moderations": "o", "transcriptions": "w"},
+                           "capabilities": "all"}, {})
     assert target.capabilities == set(CAPABILITIES)
 
 
