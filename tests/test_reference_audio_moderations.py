@@ -9,6 +9,8 @@ from oaic.multipart import encode
 from oaic.reference.app import create_app
 from starlette.testclient import TestClient
 
+from tests.reference_fixtures import reference_server, run_against_reference, verdicts
+
 CLIP = ("tone.wav", tone_wav(), "audio/wav")
 
 
@@ -79,3 +81,13 @@ def test_moderation_of_a_multi_modal_input_is_one_result_with_image_types(api):
 def test_bad_moderation_requests_are_openai_errors(api, request_body, param):
     answer = api.post("/v1/moderations", json=request_body)
     assert 400 <= answer.status_code < 500 and answer.json()["error"]["param"] == param, answer.text
+
+
+def test_a_model_offering_only_json_gets_skips_not_failures(tmp_path):
+    with reference_server() as server:
+        code, results = run_against_reference(server, str(tmp_path), ["transcription-json-only"], only=["audio.*"])
+    found = verdicts(results)
+    assert code == 0 and found["audio.transcription.json"][0] == "pass"
+    for requirement in ("audio.transcription.text", "audio.verbose.shape", "audio.srt.format", "audio.vtt.cues-ordered"):
+        verdict, message = found[requirement]
+        assert verdict == "skip" and "does not offer this response_format" in message, (requirement, found[requirement])

@@ -108,3 +108,14 @@ def test_bad_header_flag():
 
     with pytest.raises(UsageError, match="not in the form 'Name: value'"):
         parse_headers(["no colon here"], "--header")
+
+
+def test_moderation_and_transcription_models_from_flags_and_env_claim_their_areas():
+    from oaic.options import target_flags
+
+    flags = target_flags({"base_url": "http://h/v1", "moderation_model": "omni-moderation-latest"})
+    target = build_target(flags, {"OAIC_TRANSCRIPTION_MODEL": "whisper-1"})
+    assert target.model("moderations") == "omni-moderation-latest" and target.model("transcriptions") == "whisper-1"
+    assert {"moderations", "audio_transcriptions"} <= target.capabilities
+    with pytest.raises(UsageError, match="give --transcription-model"):
+        build_target({"base_url": "http://h/v1", "models": {"chat": "m"}, "capabilities": "audio_transcriptions"}, {})

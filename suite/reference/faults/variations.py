@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..wire import APIError
 from . import FaultContext, fault
 
 FRAGMENT_BYTES = 5  # small enough to split "data:" prefixes and multi-byte UTF-8 characters across writes
@@ -104,11 +105,23 @@ def _subtitle_variants(text: str, ctx: FaultContext) -> str:
     return text.replace("\n", "\r\n")
 
 
+def _json_only(body: Any, ctx: FaultContext) -> Any:
+    fmt = body.get("response_format", "json") if isinstance(body, dict) else "json"
+    if ctx.endpoint == "audio.transcriptions" and fmt != "json":
+        raise APIError(400, f"response_format '{fmt}' is not compatible with model '{body.get('model')}'. Use 'json' "
+                            f"instead.", "response_format", "unsupported_value")
+    return body
+
+
 fault("moderations-new-category", [], "Moderation results carry a category OpenAI does not document.",
       public=False, moderations_response=_new_category)
 fault("subtitle-variants", [], "srt and vtt with CRLF line ends; vtt with a header title, a NOTE block, cue "
       "identifiers, cue settings and timestamps without hours.",
       public=False, transcriptions_srt=_subtitle_variants, transcriptions_vtt=_subtitle_variants)
+# Not in ALL_AT_ONCE, which must exercise the formats: tested on its own.
+fault("transcription-json-only", [], "Transcription formats other than json are refused with a 400 naming "
+      "response_format, as OpenAI's gpt-4o transcribe models answer.",
+      public=False, request=_json_only)
 
 # All at once, in an order where each keeps the others legal: whole events are numbered and interleaved with
 # comments first, then re-spelled, and cut into fragments last.
