@@ -28,6 +28,8 @@ CAPABILITIES: dict[str, str] = {
     "embeddings_base64": "encoding_format: base64 on embeddings",
     "embeddings_dimensions": "dimensions on embeddings",
     "completions": "the legacy POST /completions",
+    "moderations": "POST /moderations",
+    "audio_transcriptions": "POST /audio/transcriptions (multipart upload; json, text, verbose_json, srt, vtt)",
     "responses": "POST /responses and the Responses API",
     "responses_streaming": "stream: true on the Responses API",
     "auth": "the target rejects requests without a valid key (401)",
@@ -36,6 +38,6 @@ CAPABILITIES: dict[str, str] = {
 # A chat model alone claims this much; a model given for another area claims that area.
 DEFAULT_CAPABILITIES = {"models", "chat", "streaming"}
 ALWAYS_CLAIMED = {"core"}
-MODEL_AREAS = ("chat", "tools", "embeddings", "completions", "responses")
+MODEL_AREAS = ("chat", "tools", "embeddings", "completions", "responses", "moderations", "transcriptions")
 AREA_CAPABILITY = {"tools": "tools", "embeddings": "embeddings", "completions": "completions",
-                   "responses": "responses"}
+                   "responses": "responses", "moderations": "moderations", "transcriptions": "audio_transcriptions"}

@@ -33,6 +33,8 @@ OPTIONS = (
     Option("embedding-model", "embeddings model (claims the embeddings capability)", "MODEL"),
     Option("completions-model", "legacy completions model (claims the completions capability)", "MODEL"),
     Option("responses-model", "Responses API model (claims the responses capability)", "MODEL"),
+    Option("moderation-model", "moderations model (claims the moderations capability)", "MODEL"),
+    Option("transcription-model", "audio transcription model (claims the audio_transcriptions capability)", "MODEL"),
     Option("header", "extra request header 'Name: value' (repeatable)", "HEADER", "append"),
     Option("capabilities", "capabilities the target claims, comma separated, or 'all' (see: oaic capabilities)",
            "LIST"),
@@ -81,7 +83,8 @@ def target_flags(values: dict[str, Any]) -> dict[str, Any]:
         "capabilities": values.get("capabilities"),
         "models": {area: values.get(dest) for area, dest in (
             ("chat", "model"), ("tools", "tools_model"), ("embeddings", "embedding_model"),
-            ("completions", "completions_model"), ("responses", "responses_model")) if values.get(dest)},
+            ("completions", "completions_model"), ("responses", "responses_model"),
+            ("moderations", "moderation_model"), ("transcriptions", "transcription_model")) if values.get(dest)},
         "headers": parse_headers(values.get("header") or [], "--header"),
     }
     for key in ("timeout", "total_timeout", "max_requests", "max_tokens_budget", "rps"):

@@ -102,7 +102,8 @@ def _env_settings(env: Mapping[str, str]) -> dict[str, Any]:
             out[key] = value
     models = {}
     for area, var in (("chat", "MODEL"), ("tools", "TOOLS_MODEL"), ("embeddings", "EMBEDDING_MODEL"),
-                      ("completions", "COMPLETIONS_MODEL"), ("responses", "RESPONSES_MODEL")):
+                      ("completions", "COMPLETIONS_MODEL"), ("responses", "RESPONSES_MODEL"),
+                      ("moderations", "MODERATION_MODEL"), ("transcriptions", "TRANSCRIPTION_MODEL")):
         if env.get(ENV_PREFIX + var):
             models[area] = env[ENV_PREFIX + var]
     if models:
@@ -210,9 +211,12 @@ def build_target(flags: Mapping[str, Any], env: Mapping[str, str] | None = None,
     if base_url:
         for area, capability in (("chat", "chat"), *AREA_CAPABILITY.items()):
             if target.claims(capability) and not target.model(area):
-                flag = "--model" if area == "chat" else f"--{area.rstrip('s') if area == 'embeddings' else area}-model"
+                flag = "--model" if area == "chat" else f"--{area.rstrip('s') if area in SINGULAR_FLAGS else area}-model"
                 raise UsageError(f"capability {capability!r} is claimed but no {area} model is set (give {flag})")
     return target
+
+
+SINGULAR_FLAGS = ("embeddings", "moderations", "transcriptions")  # --embedding-model, not --embeddings-model
 
 
 def _capabilities(value: Any, models: dict[str, str]) -> set[str]:

@@ -106,7 +106,10 @@ class Transport:
     def request(self, method: str, path: str, json: Any = None, params: dict[str, Any] | None = None,
                 headers: dict[str, str] | None = None, content: bytes | None = None, auth: bool = True,
                 retry: bool = True) -> Exchange:
-        """Send one request (plus bounded retries) and capture the response. Never raises for server behaviour."""
+        """Send one request (plus bounded retries) and capture the response. Never raises for server behaviour.
+
+        With ``content`` the bytes are sent as they are; ``json`` given as well is only recorded as the exchange's
+        ``request_json`` (e.g. the fields of a multipart form, so checks can read what was asked)."""
         if params:
             path = f"{path}?{urlencode(params, doseq=True)}"
         send_headers = self._headers(headers, auth, json is not None or content is not None)

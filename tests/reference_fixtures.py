@@ -14,7 +14,8 @@ from oaic.runner import run_suite
 API_KEY = "sk-oaic-reference-self-test-key"
 KEY_ENV = "OAIC_REFERENCE_SELF_TEST_KEY"
 MODELS = {"model": "ref-chat", "tools_model": "ref-tools", "embedding_model": "ref-embed",
-          "completions_model": "ref-instruct", "responses_model": "ref-responses"}
+          "completions_model": "ref-instruct", "responses_model": "ref-responses",
+          "moderation_model": "ref-moderation", "transcription_model": "ref-whisper"}
 # pytest's unraisable-exception plugin runs a full garbage collection at the end of every in-process run: a
 # noticeable share of a short run, and the suite has no use for it.
 FAST_PYTEST = "-p no:unraisableexception"

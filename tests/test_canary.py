@@ -103,7 +103,8 @@ def test_the_canary_key_appears_nowhere(tmp_path, leaky_provider, monkeypatch, c
     monkeypatch.setenv(CANARY_ENV, CANARY)
     code = main(["run", "--base-url", url, "--api-key-env", CANARY_ENV, "--model", "ref-chat",
                  "--tools-model", "ref-tools", "--embedding-model", "ref-embed", "--completions-model", "ref-instruct",
-                 "--responses-model", "ref-responses", "--capabilities", "all", "--skip", "property.*",
+                 "--responses-model", "ref-responses", "--moderation-model", "ref-moderation",
+                 "--transcription-model", "ref-whisper", "--capabilities", "all", "--skip", "property.*",
                  "--record", str(recording), "--report-dir", str(reports)])
     output = capfd.readouterr()
     assert code in (0, 1), output.err[-2000:]

@@ -12,7 +12,8 @@ from oaic.properties.operations import MAX_TOKENS, PLANS
 from oaic.properties.phase import DEFAULT_EXAMPLES, DEFAULT_SEED, settings_from
 from oaic.target import build_target
 
-MODELS = {"chat": "my-chat", "embeddings": "my-embed", "completions": "my-instruct", "responses": "my-resp"}
+MODELS = {"chat": "my-chat", "embeddings": "my-embed", "completions": "my-instruct", "responses": "my-resp",
+          "moderations": "my-moderation", "transcriptions": "my-whisper"}
 SEED = DEFAULT_SEED
 
 

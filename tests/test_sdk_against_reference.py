@@ -164,3 +164,39 @@ def test_responses_function_call(client):
                                      input=[{"type": "function_call_output", "call_id": call.call_id,
                                              "output": "rainy"}])
     assert "rainy" in answer.output_text
+
+
+def test_moderations_string_and_list(client):
+    one = client.moderations.create(model="ref-moderation", input="I love sunny days.")
+    assert one.id.startswith("modr-") and len(one.results) == 1 and one.results[0].flagged is False
+    assert one.results[0].category_scores.violence < 0.5
+    many = client.moderations.create(input=["Tea?", "Coffee?", "I will attack the castle in the game."])
+    assert many.model == "ref-moderation" and [r.flagged for r in many.results] == [False, False, True]
+    assert many.results[2].categories.violence is True
+    assert many.results[0].category_applied_input_types.violence == ["text"]
+    with pytest.raises(openai.BadRequestError):
+        client.moderations.create(model="ref-moderation", input=42)
+
+
+def test_audio_transcriptions_in_every_format(client):
+    from oaic.audio_clip import tone_wav
+
+    clip = ("tone.wav", tone_wav(), "audio/wav")
+    plain = client.audio.transcriptions.create(model="ref-whisper", file=clip)
+    assert isinstance(plain.text, str) and plain.text
+    as_json = client.audio.transcriptions.create(model="ref-whisper", file=clip, response_format="json")
+    assert as_json.text == plain.text
+    text = client.audio.transcriptions.create(model="ref-whisper", file=clip, response_format="text")
+    assert isinstance(text, str) and text.strip() == plain.text
+    verbose = client.audio.transcriptions.create(model="ref-whisper", file=clip, response_format="verbose_json",
+                                                 timestamp_granularities=["segment", "word"])
+    assert verbose.duration == 0.5 and verbose.language == "english" and verbose.text == plain.text
+    assert [s.id for s in verbose.segments] == list(range(len(verbose.segments))) and verbose.words
+    srt = client.audio.transcriptions.create(model="ref-whisper", file=clip, response_format="srt")
+    assert isinstance(srt, str) and srt.startswith("1\n00:00:00,000 --> ")
+    vtt = client.audio.transcriptions.create(model="ref-whisper", file=clip, response_format="vtt")
+    assert isinstance(vtt, str) and vtt.startswith("WEBVTT\n\n00:00:00.000 --> ")
+    with pytest.raises(openai.NotFoundError):
+        client.audio.transcriptions.create(model="no-such-model", file=clip)
+    with pytest.raises(openai.BadRequestError):
+        client.audio.transcriptions.create(model="ref-whisper", file=("notes.txt", b"hello", "text/plain"))

@@ -42,8 +42,9 @@ def test_capabilities_default_from_models_and_explicit_lists():
     assert target.capabilities == {"core", "models", "chat", "streaming", "embeddings"}
     target = build_target({"base_url": "http://h/v1", "models": {"chat": "m"}, "capabilities": "chat,tools"}, {})
     assert target.capabilities == {"core", "chat", "tools"}
-    target = build_target({"base_url": "http://h/v1", "models": {"chat": "m", "embeddings": "e",
-                                                               "completions": "c"}, "capabilities": "all"}, {})
+    target = build_target({"base_url": "http://h/v1", "models": {"chat": "m", "embeddings": "e", "completions": "c",
+                                                               "moderations": "o", "transcriptions": "w"},
+                           "capabilities": "all"}, {})
     assert target.capabilities == set(CAPABILITIES)
 
 
@@ -107,3 +108,14 @@ def test_bad_header_flag():
 
     with pytest.raises(UsageError, match="not in the form 'Name: value'"):
         parse_headers(["no colon here"], "--header")
+
+
+def test_moderation_and_transcription_models_from_flags_and_env_claim_their_areas():
+    from oaic.options import target_flags
+
+    flags = target_flags({"base_url": "http://h/v1", "moderation_model": "omni-moderation-latest"})
+    target = build_target(flags, {"OAIC_TRANSCRIPTION_MODEL": "whisper-1"})
+    assert target.model("moderations") == "omni-moderation-latest" and target.model("transcriptions") == "whisper-1"
+    assert {"moderations", "audio_transcriptions"} <= target.capabilities
+    with pytest.raises(UsageError, match="give --transcription-model"):
+        build_target({"base_url": "http://h/v1", "models": {"chat": "m"}, "capabilities": "audio_transcriptions"}, {})

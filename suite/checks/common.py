@@ -43,10 +43,21 @@ def transport_health(ex: Exchange) -> Iterable[Finding]:
         yield failed("transport.response.timely", f"{where}: {ex.error}", **ex.summary())
 
 
+# Transcription formats OpenAI answers as plain text: judged by audio.* requirements, not as JSON.
+PLAIN_TEXT_FORMATS = ("text", "srt", "vtt")
+
+
+def plain_text_requested(ex: Exchange) -> bool:
+    """A successful transcription in a format that is plain text by design."""
+    fields = ex.request_json if isinstance(ex.request_json, dict) else {}
+    return (ex.path.split("?")[0].startswith("/audio/") and ex.status is not None and 200 <= ex.status < 300
+            and fields.get("response_format") in PLAIN_TEXT_FORMATS)
+
+
 @check("transport.json.content-type")
 def json_response(ex: Exchange) -> Iterable[Finding]:
-    """A non-streamed response is application/json and parses."""
-    if ex.status is None or ex.is_stream or ex.error_kind:
+    """A non-streamed response is application/json and parses (plain-text transcription formats excepted)."""
+    if ex.status is None or ex.is_stream or ex.error_kind or plain_text_requested(ex):
         return
     req = "transport.json.content-type"
     if ex.content_type != "application/json":

@@ -14,18 +14,31 @@ from dataclasses import dataclass
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.routing import Route
 
-from . import chat, completions, embeddings, responses, stored
+from . import chat, completions, embeddings, moderations, responses, stored, transcriptions
 from . import models as model_routes
 from .faults import ActiveFaults, FaultContext
 from .text import digest
-from .wire import APIError, EventStream, JSONBody, WireResponse, error_body, serialize_json, serialize_stream
+from .wire import (
+    APIError,
+    EventStream,
+    JSONBody,
+    TextBody,
+    Upload,
+    WireResponse,
+    error_body,
+    serialize_json,
+    serialize_stream,
+    serialize_text,
+)
 
 API_PREFIX = "/v1"
-Answer = JSONBody | EventStream
+Answer = JSONBody | EventStream | TextBody
 
 
 class Provider:
@@ -77,6 +90,8 @@ class Provider:
         request_id = "req_" + format(digest("req", next(self._ids)), "032x")[:32]
         if isinstance(answer, EventStream):
             status, headers, body = serialize_stream(answer, request_id, self.active, ctx)
+        elif isinstance(answer, TextBody):
+            status, headers, body = serialize_text(answer, request_id, self.active, ctx)
         else:
             status, headers, body = serialize_json(answer, request_id, self.active, ctx)
         return WireResponse(status, headers, body)
@@ -111,13 +126,35 @@ async def read_json(request: Request) -> Any:
                             "sent was not valid JSON.)", None, None) from None
 
 
+async def read_form(request: Request) -> dict[str, Any]:
+    """A multipart/form-data body as a dict: text fields as strings, file parts as ``Upload``."""
+    try:
+        form = await request.form()
+    except (MultiPartException, ValueError) as exc:
+        raise APIError(400, f"Could not parse multipart form: {exc}", None, None) from None
+    out: dict[str, Any] = {}
+    for name, value in form.multi_items():
+        if isinstance(value, UploadFile):
+            out[name] = Upload(value.filename or "", await value.read(), value.content_type or "")
+        else:
+            out[name] = value
+    await form.close()
+    return out
+
+
+async def read_body(request: Request) -> Any:
+    if request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
+        return await read_form(request)
+    return await read_json(request)
+
+
 def endpoint(provider: Provider, name: str, handler: Callable[[Call], Answer], has_body: bool = False):
     async def run(request: Request) -> WireResponse:
         ctx = context(request, name)
         try:
             if not provider.authorized(request, ctx):
                 raise provider.auth_error(request)
-            body = await read_json(request) if has_body else None
+            body = await read_body(request) if has_body else None
             ctx.request = body
             if isinstance(body, dict):
                 body = ctx.request = provider.active.apply("request", body, ctx)
@@ -141,6 +178,8 @@ ROUTES: tuple[tuple[str, str, str, Callable[[Call], Answer]], ...] = (
     ("GET", "/chat/completions/{completion_id}/messages", "stored.messages", stored.list_messages),
     ("POST", "/completions", "completions", completions.create),
     ("POST", "/embeddings", "embeddings", embeddings.create),
+    ("POST", "/moderations", "moderations", moderations.create),
+    ("POST", "/audio/transcriptions", "audio.transcriptions", transcriptions.create),
     ("POST", "/responses", "responses.create", responses.create),
     ("GET", "/responses/{response_id}", "responses.retrieve", responses.retrieve),
     ("DELETE", "/responses/{response_id}", "responses.delete", responses.delete),

@@ -10,7 +10,8 @@ if TYPE_CHECKING:
     from .app import Call
 
 # The models the reference provider serves; every one works on every endpoint.
-DEFAULT_MODELS = ("ref-chat", "ref-tools", "ref-embed", "ref-instruct", "ref-responses")
+DEFAULT_MODELS = ("ref-chat", "ref-tools", "ref-embed", "ref-instruct", "ref-responses", "ref-moderation",
+                  "ref-whisper")
 CREATED = 1_700_000_000  # a fixed Unix time in seconds, so the listing is the same on every run
 
 

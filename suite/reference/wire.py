@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import anyio
@@ -59,6 +60,24 @@ class JSONBody:
         self.status = status
 
 
+@dataclass(frozen=True)
+class Upload:
+    """A file part of a multipart/form-data request, as endpoints receive it."""
+
+    filename: str
+    content: bytes
+    content_type: str
+
+
+class TextBody:
+    """A finished non-JSON answer (transcriptions as text, srt, vtt): status, text and its content type."""
+
+    def __init__(self, text: str, content_type: str = "text/plain; charset=utf-8", status: int = 200) -> None:
+        self.text = text
+        self.content_type = content_type
+        self.status = status
+
+
 class EventStream:
     """A finished streamed answer: the payloads in order. ``named`` streams (Responses API) carry an
     ``event:`` line equal to each payload's ``type``; ``done`` streams end with ``data: [DONE]``."""
@@ -91,6 +110,13 @@ def serialize_json(answer: JSONBody, request_id: str, active: ActiveFaults, ctx:
     """(status, headers, body) where body is bytes, or an iterable of bytes when a fault made it lazy."""
     body = active.apply("response.body", (dumps(answer.value) + "\n").encode("utf-8"), ctx)
     headers = active.apply("response.headers", base_headers(request_id, "application/json"), ctx)
+    return active.apply("response.status", answer.status, ctx), headers, body
+
+
+def serialize_text(answer: TextBody, request_id: str, active: ActiveFaults, ctx: FaultContext):
+    """(status, headers, body) of a plain-text answer; the same wire hooks as JSON bodies."""
+    body = active.apply("response.body", answer.text.encode("utf-8"), ctx)
+    headers = active.apply("response.headers", base_headers(request_id, answer.content_type), ctx)
     return active.apply("response.status", answer.status, ctx), headers, body
 
 

@@ -20,6 +20,9 @@ comes back; each active fault that has a hook for POINT transforms the value in 
     sse.bytes          any stream: the list of byte strings written to the socket, in order
     completions.response / completions.chunks      legacy completions
     embeddings.response                            embeddings body
+    moderations.response                           moderations body
+    transcriptions.json / transcriptions.verbose   audio transcription bodies in the json and verbose_json formats
+    transcriptions.text / .srt / .vtt              the plain-text body (str); a hook may return a JSON value instead
     responses.response / responses.events          Responses API body / list of stream event dicts
     stored.list / stored.retrieve / stored.messages / stored.update / stored.delete   stored chat completions
     stored.query       both stored lists: the parsed, valid ``stored.ListQuery`` before the page is cut
@@ -27,8 +30,8 @@ comes back; each active fault that has a hook for POINT transforms the value in 
 
 ``ctx`` is a ``FaultContext`` (method, path, query, request JSON, endpoint name). Endpoint names: models.list,
 models.retrieve, chat.completions, stored.list, stored.retrieve, stored.update, stored.delete, stored.messages,
-completions, embeddings, responses.create, responses.retrieve, responses.delete, responses.input_items, and
-"unrouted" for unknown paths and methods. A hook inside an endpoint (request and the endpoint points) may raise
+completions, embeddings, moderations, audio.transcriptions, responses.create, responses.retrieve,
+responses.delete, responses.input_items, and "unrouted" for unknown paths and methods. A hook inside an endpoint (request and the endpoint points) may raise
 ``oaic.reference.wire.APIError`` to answer with that error instead. Besides hooks, provider code may
 ask ``"name" in active`` for behaviours that are not a transform, and hooks on ``sse.bytes`` (or a lazy
 ``response.body``) may insert ``Stall(seconds)`` / ``Close()`` markers that the server turns into a pause or an

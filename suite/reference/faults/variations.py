@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..wire import APIError
 from . import FaultContext, fault
 
 FRAGMENT_BYTES = 5  # small enough to split "data:" prefixes and multi-byte UTF-8 characters across writes
@@ -81,9 +82,48 @@ fault("sse-ids-retry", [], "Streams start with a retry: field and number every e
 fault("vendor-fields", [], "Bodies, choices, chunks, models and errors carry extra provider-specific fields.",
       public=False, chat_response=_vendor_body, completions_response=_vendor_body, embeddings_response=_vendor_body,
       responses_response=_vendor_body, stored_retrieve=_vendor_body, chat_chunks=_vendor_chunks,
+      moderations_response=_vendor_body, transcriptions_json=_vendor_body, transcriptions_verbose=_vendor_body,
       models_list=_vendor_models, models_retrieve=_vendor_models, error=_vendor_error)
+
+def _new_category(body: Any, ctx: FaultContext) -> Any:
+    """A category OpenAI does not document (yet), in all three tables of every result."""
+    for result in body.get("results", []):
+        result["categories"]["self-harm/plan"] = False
+        result["category_scores"]["self-harm/plan"] = 0.0001
+        result["category_applied_input_types"]["self-harm/plan"] = ["text"]
+    return body
+
+
+def _subtitle_variants(text: str, ctx: FaultContext) -> str:
+    """CRLF line ends; in WebVTT also cue identifiers, cue settings and timestamps without hours (all legal)."""
+    if text.startswith("WEBVTT"):
+        header, _, cues = text.partition("\n\n")
+        blocks = [b for b in cues.split("\n\n") if b.strip()]
+        text = header + " - transcript\n\nNOTE made by a legal variation\n\n" + "".join(
+            f"cue-{n}\n" + b.replace("00:00:", "00:", 2).replace("\n", " align:start\n", 1) + "\n\n"
+            for n, b in enumerate(blocks, 1))
+    return text.replace("\n", "\r\n")
+
+
+def _json_only(body: Any, ctx: FaultContext) -> Any:
+    fmt = body.get("response_format", "json") if isinstance(body, dict) else "json"
+    if ctx.endpoint == "audio.transcriptions" and fmt != "json":
+        raise APIError(400, f"response_format '{fmt}' is not compatible with model '{body.get('model')}'. Use 'json' "
+                            f"instead.", "response_format", "unsupported_value")
+    return body
+
+
+fault("moderations-new-category", [], "Moderation results carry a category OpenAI does not document.",
+      public=False, moderations_response=_new_category)
+fault("subtitle-variants", [], "srt and vtt with CRLF line ends; vtt with a header title, a NOTE block, cue "
+      "identifiers, cue settings and timestamps without hours.",
+      public=False, transcriptions_srt=_subtitle_variants, transcriptions_vtt=_subtitle_variants)
+# Not in ALL_AT_ONCE, which must exercise the formats: tested on its own.
+fault("transcription-json-only", [], "Transcription formats other than json are refused with a 400 naming "
+      "response_format, as OpenAI's gpt-4o transcribe models answer.",
+      public=False, request=_json_only)
 
 # All at once, in an order where each keeps the others legal: whole events are numbered and interleaved with
 # comments first, then re-spelled, and cut into fragments last.
 ALL_AT_ONCE = ("vendor-fields", "sse-ids-retry", "sse-keepalive-comments", "sse-no-space", "sse-crlf",
-               "sse-fragmented")
+               "sse-fragmented", "moderations-new-category", "subtitle-variants")

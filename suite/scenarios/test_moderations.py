@@ -1,0 +1,61 @@
+"""Moderations: a string, an array of strings, no model, and two invalid inputs (five requests). Harmless text
+only: the suite judges the shape of the classification, never its verdict."""
+
+from __future__ import annotations
+
+import pytest
+from oaic.checks import common, moderations
+from oaic.checks.common import honest_unsupported
+
+pytestmark = pytest.mark.needs("moderations")
+
+TEXT = "I love sunny days at the beach."
+TEXTS = ["The library opens at nine.", "My cat likes to sleep in the sun.", "Tea or coffee?"]
+ANSWER_REQUIREMENTS = ("moderations.response.*", "moderations.results.*", "moderations.categories.*",
+                       "moderations.scores.*", "moderations.applied-types.*", "moderations.flagged.*")
+
+
+def judge_answer(ex, verdicts):
+    if honest_unsupported(ex):
+        verdicts.unsupported(sorted(verdicts.covered), ex)
+        return
+    verdicts.extend(moderations.moderation_answer(ex))
+
+
+@pytest.mark.covers(*ANSWER_REQUIREMENTS)
+def test_string_input(api, target, verdicts):
+    judge_answer(api.post("/moderations", json={"model": target.model("moderations"), "input": TEXT}), verdicts)
+
+
+@pytest.mark.covers(*ANSWER_REQUIREMENTS)
+def test_array_input(api, target, verdicts):
+    judge_answer(api.post("/moderations", json={"model": target.model("moderations"), "input": TEXTS}), verdicts)
+
+
+@pytest.mark.covers("moderations.model.optional")
+def test_model_is_optional(api, verdicts):
+    ex = api.post("/moderations", json={"input": TEXT})
+    if honest_unsupported(ex) and (ex.json() or {}).get("error", {}).get("code") != "model_not_found":
+        verdicts.unsupported(["moderations.model.optional"], ex)  # no moderations endpoint at all
+        return
+    verdicts.extend(moderations.model_optional(ex))
+
+
+@pytest.mark.covers("moderations.input.missing-rejected", "moderations.input.status-400", "errors.body.shape")
+def test_missing_input(api, target, verdicts):
+    ex = api.post("/moderations", json={"model": target.model("moderations")})
+    if honest_unsupported(ex):
+        verdicts.unsupported(["moderations.input.missing-rejected", "moderations.input.status-400"], ex)
+        return
+    verdicts.extend(moderations.input_rejected(ex, "moderations.input.missing-rejected"))
+    verdicts.extend(common.error_body(ex))
+
+
+@pytest.mark.covers("moderations.input.invalid-rejected", "moderations.input.status-400", "errors.body.shape")
+def test_input_of_the_wrong_type(api, target, verdicts):
+    ex = api.post("/moderations", json={"model": target.model("moderations"), "input": 42})
+    if honest_unsupported(ex):
+        verdicts.unsupported(["moderations.input.invalid-rejected", "moderations.input.status-400"], ex)
+        return
+    verdicts.extend(moderations.input_rejected(ex, "moderations.input.invalid-rejected"))
+    verdicts.extend(common.error_body(ex))
