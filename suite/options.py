@@ -60,13 +60,14 @@ OPTIONS = (
 PYTEST_RESERVED = {"strict", "timeout"}
 # What a replay takes from the recording's own profile: giving these with --replay is a usage error, not ignored.
 REPLAY_IGNORES = ("target", "base-url", "api-key-env", "model", "tools-model", "embedding-model",
-                  "completions-model", "responses-model", "header", "capabilities", "timeout", "total-timeout",
+                  "completions-model", "responses-model", "moderation-model", "transcription-model", "header", "capabilities", "timeout", "total-timeout",
                   "max-requests", "max-tokens-budget", "rps", "overwrite")
 # Environment variables read for the target (flags > OAIC_* > profile), shown in `oaic run --help`.
 ENVIRONMENT = {
     "OAIC_BASE_URL": "base URL", "OAIC_TARGET": "TOML profile", "OAIC_API_KEY": "the API key (default variable)",
     "OPENAI_API_KEY": "the API key when OAIC_API_KEY is unset", "OAIC_MODEL": "chat model",
     "OAIC_TOOLS_MODEL / OAIC_EMBEDDING_MODEL / OAIC_COMPLETIONS_MODEL / OAIC_RESPONSES_MODEL": "models per area",
+    "OAIC_MODERATION_MODEL / OAIC_TRANSCRIPTION_MODEL": "models per area",
     "OAIC_CAPABILITIES": "claimed capabilities", "OAIC_HEADERS": "extra headers, one 'Name: value' per line",
     "OAIC_TIMEOUT / OAIC_TOTAL_TIMEOUT / OAIC_MAX_REQUESTS / OAIC_MAX_TOKENS_BUDGET / OAIC_RPS": "limits",
 }
