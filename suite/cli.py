@@ -196,6 +196,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .properties.phase import check_options
 
     check_options(values)
+    from .report import check_writable
+
+    check_writable(values.get("report_dir") or "reports")  # before any request: the run's reports must land
     flags = target_flags(values)
     has_target = any(flags.get(k) for k in ("base_url", "target")) or os.environ.get("OAIC_BASE_URL") \
         or os.environ.get("OAIC_TARGET")

@@ -287,18 +287,26 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     results.duration = time.monotonic() - state.clock_start
     results.spent = {**state.transport.stats.to_json(),
                      "requests_by_scenario": dict(sorted(state.requests_by_scenario.items()))}
-    from .report import terminal, write_all
+    from .report import ReportWriteError, terminal, write_all
 
     report_dir = state.values.get("report_dir") or "reports"
     secrets = [state.target.api_key] if state.target.api_key else []
-    paths = write_all(results, report_dir, secrets)
-    terminal_out = terminal.render(results, verbose=bool(state.values.get("verbose")))
+    try:
+        paths, write_error = write_all(results, report_dir, secrets), None
+    except ReportWriteError as exc:
+        paths, write_error = [], exc
+    terminal_out = terminal.render(results, verbose=bool(state.values.get("verbose")), secrets=secrets)
     from .scrub import scrub_text
 
     sys.stdout.write("\n" + scrub_text(terminal_out, secrets))
-    sys.stdout.write(f"reports: {', '.join(str(p) for p in paths)}\n")
+    if paths:
+        sys.stdout.write(f"reports: {', '.join(str(p) for p in paths)}\n")
     sys.stdout.flush()
     session.config.stash[RESULT_KEY] = results
+    if write_error is not None:
+        print(f"oaic: error: {write_error}", file=sys.stderr)
+        session.exitstatus = pytest.ExitCode.INTERRUPTED  # exit 2: the run's reports are missing
+        return
     if exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED):
         session.exitstatus = results.exit_code()
 
