@@ -250,7 +250,10 @@ def pytest_runtest_call(item: pytest.Item):
     failures = [f for f in (verdicts.findings if verdicts else [])
                 if f.verdict == FAIL or (f.verdict == WARN and state.results.strict)]
     if failures:
-        lines = [f"{f.requirement}: {f.message}" for f in failures[:10]]
+        from .report.display import safe_display  # pytest prints this line: the server's strings escaped
+
+        secrets = [state.target.api_key] if state.target.api_key else []
+        lines = [f"{f.requirement}: {safe_display(f.message, 300, secrets)}" for f in failures[:10]]
         raise AssertionError("conformance failures:\n" + "\n".join(lines))
     return result
 

@@ -83,8 +83,10 @@ def test_an_unwritable_report_folder_is_refused_up_front_and_by_the_writer(tmp_p
     with pytest.raises(ReportWriteError, match="cannot write reports to"):
         write_all(poisoned_results(), blocker)
     assert blocker.read_text() == "not a folder"
-    check_writable(tmp_path / "new" / "reports")  # a folder that can be created is fine
-    assert list((tmp_path / "new" / "reports").iterdir()) == []
+    check_writable(tmp_path / "new" / "reports")  # a folder that can be created is fine ...
+    assert not (tmp_path / "new").exists()  # ... and is not left behind empty
+    check_writable(tmp_path)
+    assert list(tmp_path.iterdir()) == [blocker]
 
 
 def test_run_with_an_unwritable_report_folder_exits_2_in_one_line(tmp_path, capsys):

@@ -6,6 +6,7 @@ report folder and renamed over the old one, so a failure leaves the previous com
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from pathlib import Path
@@ -27,6 +28,7 @@ def check_writable(report_dir: str | Path) -> None:
     """Raise UsageError when reports cannot be written to ``report_dir``, before a run spends any request.
     Tried for real (create the folder, create and remove a file): permission bits say nothing for root."""
     folder = Path(report_dir)
+    missing = [p for p in (folder, *folder.parents) if not p.exists()]  # created for the probe, removed after it
     try:
         folder.mkdir(parents=True, exist_ok=True)
         handle, probe = tempfile.mkstemp(prefix=".oaic-probe-", dir=folder)
@@ -34,6 +36,10 @@ def check_writable(report_dir: str | Path) -> None:
         os.unlink(probe)
     except OSError as exc:
         raise UsageError(f"cannot write reports to {folder}: {exc.strerror or exc}") from None
+    finally:
+        for created in missing:  # deepest first: a run that stops before its reports leaves no empty folder
+            with contextlib.suppress(OSError):
+                created.rmdir()
 
 
 def render_all(results: Results, secrets: list[str] | None = None) -> dict[str, bytes]:
