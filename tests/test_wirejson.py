@@ -15,6 +15,7 @@ DEEP = b"[" * 200_000 + b"]" * 200_000
 @pytest.mark.parametrize("body, reason", [
     (DEEP, "nesting deeper than 128 levels"),
     (b'{"a": ' + b"{" * 129 + b"}" * 129 + b"}", "nesting deeper than 128 levels"),
+    (b'{"a": ' + b'[{"k": ' * 64 + b"1" + b"}]" * 64 + b', "b": "]]]]"}', "nesting deeper than 128 levels"),
     (b'{"n": 1e999}', "number out of range: 1e999 overflows a double"),
     (b'{"n": -1e999}', "number out of range"),
     (b'{"n": ' + b"9" * 5000 + b"}", "number out of range: an integer with 5000 digits"),
@@ -30,6 +31,8 @@ def test_pathological_bodies_are_not_json_with_a_precise_reason(body, reason):
 
 def test_what_is_legal_still_parses():
     assert wirejson.loads(b'{"a": "[[[[{{{{\\"]]]", "b": ' + b"[" * 127 + b"]" * 127 + b"}") is not None
+    assert wirejson.loads(b'{"a": ' + b'[{"k": ' * 63 + b"1" + b"}]" * 63 + b', "b": "[[[["}') is not None
+    assert wirejson.loads(b"[" + b"[[]]," * 1000 + b"[]]") is not None  # many brackets, shallow
     assert wirejson.loads('\ufeff{"a": 1}'.encode()) == {"a": 1}  # RFC 8259 section 8.1: a BOM may be ignored
     assert wirejson.loads(b'{"n": 1e308, "i": ' + b"9" * 4300 + b"}")["n"] == 1e308
     assert wirejson.loads(b'"\\ud83d\\ude00"') == "\U0001f600"  # an escaped pair is one character
