@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import wirejson
 from .sse import SSEEvent, decode
 
 _UNSET = object()
@@ -59,8 +60,8 @@ class Exchange:
                 self._json_error = "empty body"
             else:
                 try:
-                    self._json = json.loads(self.body)
-                except ValueError as exc:
+                    self._json = wirejson.loads(self.body)
+                except wirejson.NotJSON as exc:
                     self._json_error = f"body is not JSON ({exc}): {self.body[:200]!r}"
         return self._json
 

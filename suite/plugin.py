@@ -249,7 +249,9 @@ def pytest_runtest_call(item: pytest.Item):
     failures = [f for f in run.results.findings_of(item.nodeid)
                 if f.verdict == FAIL or (f.verdict == WARN and run.results.strict)]
     if failures:
-        lines = [f"{f.requirement}: {f.message}" for f in failures[:10]]
+        from .report.display import safe_display  # pytest prints this line: the server's strings escaped
+
+        lines = [f"{f.requirement}: {safe_display(f.message, 300, run.secrets)}" for f in failures[:10]]
         raise AssertionError("conformance failures:\n" + "\n".join(lines))
     return result
 
@@ -271,8 +273,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     results = run.finish(interrupted=interrupted)
     session.config.stash[RESULT_KEY] = results
     if exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED) \
-            or interrupted:
-        session.exitstatus = results.exit_code()
+            or interrupted or run.report_error:
+        session.exitstatus = run.exit_code()
 
 
 RESULT_KEY = pytest.StashKey[Results]()

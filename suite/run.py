@@ -25,6 +25,7 @@ from .target import Target, build_target
 from .transport import Transport
 
 LIVE, RECORD, REPLAY = "live", "record", "replay"
+EXIT_USAGE = 2
 
 
 @dataclass
@@ -42,6 +43,7 @@ class Run:
     property_options: dict[str, Any] = field(default_factory=dict)
     requests_by_scenario: dict[str, int] = field(default_factory=dict)
     clock_start: float = field(default_factory=time.monotonic)
+    report_error: str | None = None
 
     # -- building ----------------------------------------------------------------------------------------
     @classmethod
@@ -137,7 +139,9 @@ class Run:
         return self.results
 
     def write_reports(self) -> None:
-        from .report import terminal, write_all
+        """Write the reports (atomically: a failure leaves the previous ones) and print the summary; a failure to
+        write is one line on stderr, and the run's exit code becomes 2 (see exit_code)."""
+        from .report import ReportWriteError, terminal, write_all
         from .scrub import scrub_text
 
         folder = self.report_dir
@@ -145,23 +149,27 @@ class Run:
             folder = folder / "interrupted"
             self.results.notes.append(f"interrupted: this partial report is in {folder}; the last complete "
                                       f"report in {self.report_dir} was left in place")
-        paths = write_all(self.results, folder, self.secrets)
-        summary = terminal.render(self.results, verbose=bool(self.options.get("verbose")))
+        try:
+            paths = write_all(self.results, folder, self.secrets)
+        except ReportWriteError as exc:
+            paths, self.report_error = [], str(exc)
+        summary = terminal.render(self.results, verbose=bool(self.options.get("verbose")), secrets=self.secrets)
         sys.stdout.write("\n" + scrub_text(summary, self.secrets))
-        sys.stdout.write(f"reports: {', '.join(str(p) for p in paths)}\n")
+        if paths:
+            sys.stdout.write(f"reports: {', '.join(str(p) for p in paths)}\n")
         sys.stdout.flush()
+        if self.report_error:
+            print(f"oaic: error: {self.report_error}", file=sys.stderr)
+
+    def exit_code(self) -> int:
+        """The results' exit code, or 2 when the reports could not be written."""
+        return EXIT_USAGE if self.report_error else self.results.exit_code()
 
 
 def _report_dir(value: str) -> Path:
-    """The report folder, checked before any request: it must be a folder we can create and write."""
+    """The report folder, checked for real before any request (see report.check_writable)."""
+    from .report import check_writable
+
     folder = Path(value)
-    if folder.exists() and not folder.is_dir():
-        raise UsageError(f"--report-dir {folder}: not a directory")
-    probe = folder
-    while not probe.exists():
-        probe = probe.parent
-    if not probe.is_dir():
-        raise UsageError(f"--report-dir {folder}: {probe} is not a directory")
-    if not os.access(probe, os.W_OK | os.X_OK):
-        raise UsageError(f"--report-dir {folder}: {probe} is not writable")
+    check_writable(folder)
     return folder

@@ -62,5 +62,5 @@ def run_pytest(run: Run, extra_args: str = "") -> RunOutcome:
         else:
             os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = previous
     if run.results.finished is not None:  # the session ended and wrote its reports
-        return RunOutcome(run.results.exit_code(), run.results)
+        return RunOutcome(run.exit_code(), run.results)
     return RunOutcome(EXIT_USAGE if code in (3, 4) else code or 1, None)

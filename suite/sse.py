@@ -46,14 +46,14 @@ class SSEEvent:
         if self._parsed_done:
             return
         self._parsed_done = True
-        import json
+        from . import wirejson
 
         if self.data is None:
             self._parse_error = "event has no data field"
             return
         try:
-            self._parsed = json.loads(self.data)
-        except ValueError as exc:
+            self._parsed = wirejson.loads(self.data)
+        except wirejson.NotJSON as exc:
             self._parse_error = f"invalid JSON: {exc}"
 
     def to_json(self) -> dict[str, Any]:
@@ -70,7 +70,7 @@ class SSEDecoder:
         self.events: list[SSEEvent] = []
         self.problems: list[str] = []
         self.comment_count = 0
-        self._buffer = b""
+        self._partial: list[bytes] = []  # bytes of the line not yet terminated
         self._line_number = 0
         self._pending_cr = False
         self._reset_event()
@@ -87,22 +87,38 @@ class SSEDecoder:
         if self._pending_cr and chunk.startswith(b"\n"):
             chunk = chunk[1:]  # the LF of a CRLF split across two network chunks
         self._pending_cr = False
-        self._buffer += chunk
+        if b"\n" not in chunk and b"\r" not in chunk:
+            self._partial.append(chunk)  # the middle of a long line: joined once, when the line ends
+            return
+        buffer = b"".join(self._partial) + chunk
+        self._partial = []
+        start = 0
+        next_lf = buffer.find(b"\n")
+        next_cr = buffer.find(b"\r")
         while True:
-            cut = _line_end(self._buffer)
-            if cut is None:
+            # Each search resumes where the last found terminator was, so a chunk of many lines costs one pass.
+            if next_lf != -1 and next_lf < start:
+                next_lf = buffer.find(b"\n", start)
+            if next_cr != -1 and next_cr < start:
+                next_cr = buffer.find(b"\r", start)
+            if next_cr != -1 and (next_lf == -1 or next_cr < next_lf):
+                end, width = next_cr, 2 if next_lf == next_cr + 1 else 1
+            elif next_lf != -1:
+                end, width = next_lf, 1
+            else:
                 break
-            end, width = cut
-            raw = self._buffer[:end]
-            if width == 1 and self._buffer[end : end + 1] == b"\r" and end + 1 == len(self._buffer):
+            raw = buffer[start:end]
+            if width == 1 and buffer[end : end + 1] == b"\r" and end + 1 == len(buffer):
                 self._pending_cr = True  # a lone CR at the end of a chunk may be the first half of CRLF
-            self._buffer = self._buffer[end + width :]
+            start = end + width
             self._line(raw, offset)
+        if start < len(buffer):
+            self._partial.append(buffer[start:])
 
     def close(self, offset: float) -> None:
-        if self._buffer:
-            self._line(self._buffer, offset, terminated_line=False)
-            self._buffer = b""
+        if self._partial:
+            self._line(b"".join(self._partial), offset, terminated_line=False)
+            self._partial = []
         if self._raw:
             self._dispatch(offset, terminated=False)
             self.problems.append("stream ended inside an event (no blank line after its last field)")
@@ -160,19 +176,6 @@ class SSEDecoder:
             return
         self.events.append(event)
         self._reset_event()
-
-
-def _line_end(buffer: bytes) -> tuple[int, int] | None:
-    """Position and width of the first line terminator (CRLF, LF or CR), or None."""
-    lf = buffer.find(b"\n")
-    cr = buffer.find(b"\r")
-    if cr == -1 and lf == -1:
-        return None
-    if cr != -1 and (lf == -1 or cr < lf):
-        if cr + 1 < len(buffer) and buffer[cr + 1 : cr + 2] == b"\n":
-            return cr, 2
-        return cr, 1
-    return lf, 1
 
 
 def decode(body: bytes, offsets: list[tuple[float, bytes]] | None = None) -> SSEDecoder:

@@ -47,7 +47,7 @@ MISTAKES = [
     (["--record", "{tmp}/rec", "--replay", "{tmp}/rep"], "cannot be used together"),
     (["--replay", "{tmp}/missing"], "no recording there"),
     (["--replay", str(ROOT / "cassettes" / "llamacpp-0.3.36"), "--model", "m"], "--model: a replay uses"),
-    (["--base-url", UNREACHABLE, "--model", "m", "--report-dir", "{tmp}/a-file"], "not a directory"),
+    (["--base-url", UNREACHABLE, "--model", "m", "--report-dir", "{tmp}/a-file"], "cannot write reports to"),
     (["--base-url", UNREACHABLE, "--model", "m", "--only", "no.such.*"], "matches no requirement"),
 ]
 

@@ -4,12 +4,12 @@ with the stream checks (chat_stream.py)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from typing import Any
 
 from jsonschema import Draft202012Validator
 
+from .. import wirejson
 from ..exchange import Exchange
 from ..findings import Finding, expect, failed, passed, short, skipped, unsupported
 from ..profile import document
@@ -384,7 +384,7 @@ def _json_output(req: str, ex: Exchange, what: str, schema: dict | None) -> Iter
     for pos, choice in choices:
         text = content_text(choice)
         try:
-            value = json.loads(text)
+            value = wirejson.loads(text)
         except ValueError as exc:
             # An answer cut by the token limit may be an unfinished object; one that does not even begin
             # with "{" was never JSON.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from .. import wirejson
 from ..exchange import Exchange
 from ..findings import Finding, errored, expect, failed, passed, short
 from . import check
@@ -22,7 +23,7 @@ def no_response(ex: Exchange, requirements: Iterable[str]) -> list[Finding]:
 
 @check("transport.response.timely", "transport.response.complete", "transport.response.bounded")
 def transport_health(ex: Exchange) -> Iterable[Finding]:
-    """Applied to every exchange of a live run by the plugin."""
+    """Applied to every exchange of a live run by the plugin (with unicode_valid)."""
     where = f"{ex.method} {ex.path}"
     kind = ex.error_kind
     if kind in ("timeout", "stall", "deadline"):
@@ -41,6 +42,41 @@ def transport_health(ex: Exchange) -> Iterable[Finding]:
         yield passed("transport.response.bounded")
     if kind == "connect":
         yield failed("transport.response.timely", f"{where}: {ex.error}", **ex.summary())
+    yield from unicode_valid(ex)  # judged on every exchange too; its own @check keeps its errors its own
+
+
+@check("transport.unicode-valid")
+def unicode_valid(ex: Exchange) -> Iterable[Finding]:
+    """JSON bodies and SSE data are UTF-8 (RFC 8259 8.1) and their strings hold no lone surrogate (8.2)."""
+    req = "transport.unicode-valid"
+    if ex.status is None or ex.error_kind:
+        return  # a body cut short may end inside a character: nothing to judge
+    where = f"{ex.method} {ex.path}"
+    if ex.is_stream:
+        invalid = [problem for problem in ex.stream_problems if "UTF-8" in problem]
+        if invalid:
+            yield failed(req, f"{where}: stream {invalid[0]}" + (f" (+{len(invalid) - 1} more lines)"
+                                                                  if len(invalid) > 1 else ""), **ex.summary())
+            return
+        values = [(f"event #{event.index} ", payload) for event, payload in ex.chunks_json()]
+    elif ex.content_type == "application/json" and ex.body.strip():
+        try:
+            ex.body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            yield failed(req, f"{where}: body is not valid UTF-8 at byte {exc.start} "
+                              f"({ex.body[max(0, exc.start - 20):exc.start + 4]!r})", **ex.summary())
+            return
+        values = [("", ex.json())] if ex.json_error is None else []
+    else:
+        return
+    for label, value in values:
+        for pointer, text in wirejson.lone_surrogates(value, limit=1):
+            code = ord(next(c for c in text if "\ud800" <= c <= "\udfff"))
+            yield failed(req, f"{where}: {label}JSON string at {pointer} holds a lone UTF-16 surrogate "
+                              f"(\\u{code:04x}, half of a character): {short(text, 120)}",
+                         **ex.summary(), pointer=pointer, string=text[:300])
+            return
+    yield passed(req)
 
 
 # Transcription formats OpenAI answers as plain text: judged by audio.* requirements, not as JSON.

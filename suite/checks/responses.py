@@ -3,10 +3,10 @@ previous_response_id, function calls, and the typed event stream."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from typing import Any
 
+from .. import wirejson
 from ..exchange import Exchange
 from ..findings import Finding, expect, failed, passed, short, skipped
 from . import check
@@ -302,7 +302,7 @@ def arguments_problems(arguments: Any, where: str) -> list[str]:
     if not isinstance(arguments, str):
         return [f"{where}.arguments is {short(arguments, 60)}, expected a string holding a JSON object"]
     try:
-        parsed = json.loads(arguments)
+        parsed = wirejson.loads(arguments)
     except ValueError as exc:
         return [f"{where}.arguments is not valid JSON ({exc}): {short(arguments, 120)}"]
     if not isinstance(parsed, dict):

@@ -9,7 +9,6 @@ be judged while ``tools.stream.index-present`` reports the omission.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
+from .. import wirejson
 from ..exchange import Exchange
 from ..findings import Finding, expect, failed, passed, short, skipped
 from . import check
@@ -261,7 +261,7 @@ def parse_arguments(arguments: Any) -> tuple[Any, str | None]:
         kind = "a JSON object" if isinstance(arguments, dict) else type(arguments).__name__
         return None, f"arguments is {kind} {short(arguments, 120)}, not a string holding JSON"
     try:
-        return json.loads(arguments), None
+        return wirejson.loads(arguments), None
     except ValueError as exc:
         return None, f"arguments {short(arguments, 160)} is not valid JSON ({exc})"
 

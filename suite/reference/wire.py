@@ -140,7 +140,7 @@ def serialize_stream(stream: EventStream, request_id: str, active: ActiveFaults,
 def _event_name(data: str) -> str | None:
     try:
         value = json.loads(data)
-    except ValueError:
+    except (ValueError, RecursionError):  # a fault may have made the payload unparseable or absurdly deep
         return None
     return value.get("type") if isinstance(value, dict) and isinstance(value.get("type"), str) else None
 

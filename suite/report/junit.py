@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 from collections import defaultdict
-from pathlib import Path
 
 from ..findings import ERROR, FAIL, NOT_RECORDED, SKIP, UNSUPPORTED, WARN
 from ..results import Results
+from .display import safe_display
 
 
-def render(results: Results) -> str:
+def render(results: Results, secrets: list[str] | None = None) -> str:
+    """Every text that may quote the server goes through safe_display: XML 1.0 forbids most control characters
+    and ElementTree would write them anyway."""
+    secrets = secrets or []
     by_area = defaultdict(list)
     for item in results.by_requirement():
         by_area[item.requirement.area].append(item)
@@ -23,17 +26,19 @@ def render(results: Results) -> str:
             req = item.requirement
             case = ET.SubElement(suite, "testcase", classname=f"oaic.{area}", name=f"{req.id} [{req.level}]")
             details = "\n".join(
-                f"[{f.verdict}] {f.test}: {f.message}" + (f"\n  evidence: {json.dumps(f.evidence, default=str)}"
-                                                         if f.evidence else "")
+                f"[{f.verdict}] {safe_display(f.test, 300, secrets)}: {safe_display(f.message, 2000, secrets)}"
+                + (f"\n  evidence: {safe_display(json.dumps(f.evidence, default=str), 2000, secrets)}"
+                   if f.evidence else "")
                 for f in item.findings if f.verdict != "pass")
+            message = safe_display(item.message, 500, secrets)
             if item.verdict == FAIL or (item.verdict == WARN and results.strict):
-                ET.SubElement(case, "failure", message=item.message[:500], type=item.verdict).text = details
+                ET.SubElement(case, "failure", message=message, type=item.verdict).text = details
                 counts["failures"] += 1
             elif item.verdict in (ERROR, NOT_RECORDED):
-                ET.SubElement(case, "error", message=f"{item.verdict}: {item.message[:500]}").text = details
+                ET.SubElement(case, "error", message=f"{item.verdict}: {message}").text = details
                 counts["errors"] += 1
             elif item.verdict in (SKIP, UNSUPPORTED):
-                ET.SubElement(case, "skipped", message=f"{item.verdict}: {item.message[:500]}")
+                ET.SubElement(case, "skipped", message=f"{item.verdict}: {message}")
                 counts["skipped"] += 1
             elif item.verdict == WARN:
                 ET.SubElement(case, "system-out").text = "warn (SHOULD): " + details
@@ -42,7 +47,3 @@ def render(results: Results) -> str:
     ET.indent(root)
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
 
-
-def write(results: Results, path: Path) -> Path:
-    path.write_text(render(results), encoding="utf-8")
-    return path

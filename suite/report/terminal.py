@@ -8,15 +8,18 @@ from typing import TextIO
 
 from ..findings import ERROR, FAIL, NOT_RECORDED, PASS, SKIP, UNSUPPORTED, VERDICTS, WARN
 from ..results import Results
+from .display import safe_display
 
 SHOWN = (FAIL, WARN, ERROR, NOT_RECORDED, UNSUPPORTED)
 
 
-def render(results: Results, verbose: bool = False) -> str:
+def render(results: Results, verbose: bool = False, secrets: list[str] | None = None) -> str:
+    """Everything that may quote the server is shown through safe_display: escaped, cut, and scrubbed."""
+    secrets = secrets or []
     lines: list[str] = []
     target = results.target or {}
     where = target.get("base_url") or target.get("replay") or ""
-    lines.append(f"oaic {results.mode} — {where}".rstrip(" —"))
+    lines.append(f"oaic {results.mode} — {safe_display(where, 200, secrets)}".rstrip(" —"))
     by_area: dict[str, Counter] = defaultdict(Counter)
     items = results.by_requirement()
     for item in items:
@@ -37,11 +40,11 @@ def render(results: Results, verbose: bool = False) -> str:
             lines.append(f"  {req.id} [{req.level}] {req.title}")
             shown = [f for f in item.findings if f.verdict == verdict][: (5 if verbose else 2)]
             for finding in shown:
-                lines.append(f"      {finding.message}")
+                lines.append(f"      {safe_display(finding.message, 1000, secrets)}")
                 if finding.evidence:
-                    lines.append(f"      evidence: {_evidence(finding.evidence)}")
+                    lines.append(f"      evidence: {_evidence(finding.evidence, secrets)}")
                 if finding.test:
-                    lines.append(f"      test: {finding.test}")
+                    lines.append(f"      test: {safe_display(finding.test, 300, secrets)}")
             extra = sum(1 for f in item.findings if f.verdict == verdict) - len(shown)
             if extra > 0:
                 lines.append(f"      (+{extra} more in results.json)")
@@ -56,7 +59,7 @@ def render(results: Results, verbose: bool = False) -> str:
         if per_file:
             lines.append("requests by scenario: " + ", ".join(f"{name} {count}" for name, count in per_file.items()))
     for note in results.notes:
-        lines.append(f"note: {note}")
+        lines.append(f"note: {safe_display(note, 1000, secrets)}")
     judged, supported = results.judged_count()
     lines.append(f"judged: {judged} of the {supported} requirements the target supports")
     code = results.exit_code()
@@ -65,13 +68,12 @@ def render(results: Results, verbose: bool = False) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _evidence(evidence: dict) -> str:
-    text = json.dumps(evidence, ensure_ascii=False, default=str)
-    return text if len(text) <= 400 else text[:399] + "…"
+def _evidence(evidence: dict, secrets: list[str]) -> str:
+    return safe_display(json.dumps(evidence, ensure_ascii=False, default=str), 400, secrets)
 
 
-def write(results: Results, stream: TextIO, verbose: bool = False) -> None:
-    stream.write(render(results, verbose))
+def write(results: Results, stream: TextIO, verbose: bool = False, secrets: list[str] | None = None) -> None:
+    stream.write(render(results, verbose, secrets))
     stream.flush()
 
 
