@@ -240,6 +240,24 @@ def test_matches_non_stream():
                  "the stream said")
 
 
+def saying(content) -> Exchange:
+    body = json.loads((FIXTURES / "chat_completion.json").read_text())
+    body["choices"][0]["message"]["content"] = content
+    return Exchange.from_parts(body=body)
+
+
+def test_stream_equivalence_is_judged_only_on_a_deterministic_prompt_dependent_target():
+    red, blue = saying("Red, green, blue."), saying("Cat, dog, cow.")
+    assert chat_stream.equivalence_unproven(red, saying("Red, green, blue."), blue) is None
+    random = chat_stream.equivalence_unproven(red, saying("Blue, red, pink."), blue)
+    assert "not deterministic for this prompt" in random
+    canned = chat_stream.equivalence_unproven(red, red, saying("Red, green, blue."))
+    assert "same answer" in canned and "to a different prompt" in canned
+    refused = Exchange.from_parts(status=400, body={"error": {"message": "no", "type": "x", "param": None,
+                                                               "code": None}})
+    assert "needs three non-streamed answers" in chat_stream.equivalence_unproven(red, red, refused)
+
+
 def test_timing():
     body = sse_body(*OPENAI_CHUNKS[:3])
     chunks = [(0.5, body[:10]), (0.5, body[10:len(body) // 2]), (0.9, body[len(body) // 2:])]
