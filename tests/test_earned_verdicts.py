@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import pytest
 from oaic.findings import FAIL, PASS, SKIP
-from oaic.reference.server import ReferenceServer
 
-from tests.reference_fixtures import API_KEY, reference_server, run_against_reference, verdicts
+from tests.reference_fixtures import reference_server, run_against_reference, verdicts
 
 STREAMED_TOOL_CALLS = ("tools.stream.index-present", "tools.stream.first-delta", "tools.stream.continuation",
                        "tools.stream.arguments-json", "tools.stream.finish-reason")
@@ -61,7 +60,7 @@ def test_streamed_tool_calls_are_judged_when_required_is_refused(server, tmp_pat
 
 @pytest.mark.parametrize("style", ["openai", "detail"])
 def test_invalid_requests_to_a_route_not_served_are_skipped(tmp_path, style):
-    with ReferenceServer(api_key=API_KEY, routes="models", unknown_routes=style) as models_only:
+    with reference_server(routes="models", unknown_routes=style) as models_only:
         _, got = run(models_only, tmp_path, [], [*INVALID_REQUESTS, "errors.body.shape"])
     for requirement in INVALID_REQUESTS:
         verdict, message = got[requirement]
