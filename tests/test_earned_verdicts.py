@@ -58,6 +58,13 @@ def test_streamed_tool_calls_are_judged_when_required_is_refused(server, tmp_pat
     assert verdict == SKIP and 'tool_choice "required" was refused' in message
 
 
+def test_streamed_tool_calls_fall_back_to_a_named_function(server, tmp_path):
+    """required refused, and auto answered in text: the stream that names the function is judged."""
+    _, got = run(server, tmp_path, ["required-refused", "auto-in-text"], ["tools.stream.*"])
+    for requirement in STREAMED_TOOL_CALLS:
+        assert got[requirement][0] == PASS, (requirement, got[requirement])
+
+
 @pytest.mark.parametrize("style", ["openai", "detail"])
 def test_invalid_requests_to_a_route_not_served_are_skipped(tmp_path, style):
     with reference_server(routes="models", unknown_routes=style) as models_only:

@@ -62,5 +62,14 @@ fault("no-stop-string", [], "An answer asked for with stop never reaches the sto
                             "by the token limit).",
       public=False, chat_response=_never_reaching_the_stop)
 
+def _auto_in_text(body: dict, ctx: FaultContext) -> dict:
+    if _is_chat(ctx) and body.get("tools") and body.get("tool_choice", "auto") == "auto":
+        return {**body, "tool_choice": "none"}
+    return body
+
+
+fault("auto-in-text", [], "With tool_choice \"auto\" the model always answers in text, never with a tool call.",
+      public=False, request=_auto_in_text)
+
 fault("required-refused", [], "tool_choice \"required\" is refused with an honest 400 naming the parameter.",
       public=False, request=_required_refused)
