@@ -85,10 +85,10 @@ def test_stream_matches_non_stream(api, target, verdicts):
         return {"model": target.model("chat"), "messages": [{"role": "user", "content": prompt}],
                 "max_tokens": 12, "temperature": 0, "seed": 42}
 
-    plain = api.post("/chat/completions", json=request("Name three colors."))
-    verdicts.extend(chat.completion_shape(plain) + chat.completion_usage(plain))
-    control = api.post("/chat/completions", json=request("Name three colors."))
-    other = api.post("/chat/completions", json=request("Name three animals."))
+    plain, control, other = (api.post("/chat/completions", json=request(prompt))
+                             for prompt in ("Name three colors.", "Name three colors.", "Name three animals."))
+    for ex in (plain, control, other):
+        verdicts.extend(chat.completion_shape(ex) + chat.completion_usage(ex))
     unproven = chat_stream.equivalence_unproven(plain, control, other)
     if unproven:
         verdicts.skip(["chat.stream.matches-non-stream"], unproven)

@@ -54,6 +54,12 @@ def _required_refused(body: dict, ctx: FaultContext) -> dict:
     return body
 
 
+def _auto_in_text(body: dict, ctx: FaultContext) -> dict:
+    if _is_chat(ctx) and body.get("tools") and body.get("tool_choice", "auto") == "auto":
+        return {**body, "tool_choice": "none"}
+    return body
+
+
 fault("canned-answer", [], "Every chat prompt gets the same answer (a stub server): stream and non-stream agree, "
                            "but that proves nothing.",
       public=False, request=_canned)
@@ -61,12 +67,6 @@ fault("canned-answer", [], "Every chat prompt gets the same answer (a stub serve
 fault("no-stop-string", [], "An answer asked for with stop never reaches the stop sequence (another sample, cut "
                             "by the token limit).",
       public=False, chat_response=_never_reaching_the_stop)
-
-def _auto_in_text(body: dict, ctx: FaultContext) -> dict:
-    if _is_chat(ctx) and body.get("tools") and body.get("tool_choice", "auto") == "auto":
-        return {**body, "tool_choice": "none"}
-    return body
-
 
 fault("auto-in-text", [], "With tool_choice \"auto\" the model always answers in text, never with a tool call.",
       public=False, request=_auto_in_text)
