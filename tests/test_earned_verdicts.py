@@ -14,7 +14,7 @@ STREAMED_TOOL_CALLS = ("tools.stream.index-present", "tools.stream.first-delta",
 INVALID_REQUESTS = ("errors.invalid.role", "errors.invalid.temperature", "errors.invalid.top-p", "errors.invalid.n",
                     "errors.invalid.wrong-type", "errors.invalid.malformed-json", "errors.invalid.missing-messages",
                     "errors.stream.before-events", "errors.status.bad-request", "errors.param.names-field",
-                    "errors.auth.missing-key", "errors.auth.wrong-key")
+                    "errors.auth.missing-key", "errors.auth.wrong-key", "errors.status.unknown-model")
 
 
 @pytest.fixture(scope="module")

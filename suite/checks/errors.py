@@ -55,8 +55,8 @@ def _dropped(ex: Exchange) -> bool:
 
 def route_not_served(ex: Exchange, fields: Sequence[str] = ()) -> str | None:
     """Why a 404/405 answer to an invalid request means the route is not there (so the refusal says nothing about
-    the request), or None. A 404/405 is taken as about the request only when its OpenAI error names one of the
-    ``fields`` in error.param; ``{"detail": "Not Found"}``, any other shape, or a route error is a missing route."""
+    the request), or None. A 404/405 is taken as about the request only when it names one of the ``fields``, in
+    error.param or in its text; ``{"detail": "Not Found"}`` or "Invalid URL (...)" is a missing route."""
     if ex.status not in ROUTE_MISSING:
         return None
     body = ex.json()
@@ -64,6 +64,9 @@ def route_not_served(ex: Exchange, fields: Sequence[str] = ()) -> str | None:
     param = error.get("param") if isinstance(error, dict) else None
     if isinstance(param, str) and _param_tokens(param) & set(fields):
         return None
+    text = ex.body.decode("utf-8", "replace").lower() if isinstance(ex.body, bytes) else ""
+    if any(re.search(rf"\b{re.escape(field.lower())}\b", text) for field in fields):
+        return None  # the message is about the field ("The model `x` does not exist")
     return (f"not judged: route not served: {ex.method} {ex.path} answered HTTP {ex.status} "
             f"{short(body if body is not None else ex.body, 120)}, so the refusal says nothing about the request")
 
