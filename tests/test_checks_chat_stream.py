@@ -238,6 +238,9 @@ def test_matches_non_stream():
     other = of(delta(openai_chunks(), 2, content="?"))
     assert_fails(chat_stream.matches_non_stream(other, plain), "chat.stream.matches-non-stream",
                  "the stream said")
+    stalled = stream(OPENAI_SSE)
+    stalled.error_kind, stalled.error = "stall", "stream stalled: no bytes for 30s after 200 bytes"
+    assert [f.verdict for f in chat_stream.matches_non_stream(stalled, plain)] == ["skip"]
 
 
 def saying(content) -> Exchange:
