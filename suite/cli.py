@@ -95,6 +95,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--api-key-env", metavar="NAME", help="require the key held in this environment variable")
     serve.add_argument("--fault", action="append", metavar="NAME", help="inject a named fault (repeatable)")
     serve.add_argument("--list-faults", action="store_true", help="list the fault catalogue and exit")
+    serve.add_argument("--routes", metavar="AREAS", help="serve only these API areas, comma-separated (models, chat, "
+                                                          "stored, completions, embeddings, responses)")
+    serve.add_argument("--unknown-routes", choices=("openai", "detail"), default="openai",
+                       help='how unknown and unserved paths answer: 404 in OpenAI\'s error shape, or '
+                            '{"detail": "Not Found"} as FastAPI servers do')
+    serve.add_argument("--latency", type=float, default=0.0, metavar="SECONDS", help="delay every answer")
 
     from .official import commands as spec_commands
 
@@ -205,7 +211,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .reference.server import serve
 
     return serve(host=args.host, port=args.port, api_key_env=args.api_key_env, faults=args.fault or [],
-                 list_faults=args.list_faults)
+                 list_faults=args.list_faults, routes=args.routes, unknown_routes=args.unknown_routes,
+                 latency=args.latency)
 
 
 def cmd_run(args: argparse.Namespace) -> int:

@@ -29,6 +29,13 @@ from .target import Target
 
 MAX_BODY_BYTES = 16 * 1024 * 1024
 RETRY_STATUSES = (429, 503)
+SHORT_STALL_FLOOR_S = 2.0  # the shortened stall deadline never goes below this
+SHORT_STALL_SHARE = 5  # ... and is otherwise this fraction of --timeout
+
+
+def short_stall_deadline(timeout: float) -> float:
+    """The stall deadline once a target has stalled: a stalled stream costs one full --timeout, not one each."""
+    return min(timeout, max(SHORT_STALL_FLOOR_S, timeout / SHORT_STALL_SHARE))
 
 
 class ExchangeStore(Protocol):
@@ -50,8 +57,10 @@ class Stats:
     completion_tokens: int = 0
     total_tokens: int = 0
     budget_refusals: int = 0
+    stalls: int = 0  # responses that stopped sending mid-body
+    stall_deadline_s: float | None = None  # the shortened stall deadline, once a stall has occurred
 
-    def to_json(self) -> dict[str, int]:
+    def to_json(self) -> dict[str, int | float | None]:
         return dict(self.__dict__)
 
 
@@ -117,6 +126,7 @@ class Transport:
         if self.store is not None and self.store.replaying:
             self.stats.requests += 1
             exchange = self.store.replay(method, path, json, content, scope)
+            self._count_stall(exchange)
             self._account(exchange)
             self._notify(exchange, scope)
             return exchange
@@ -128,6 +138,7 @@ class Transport:
             self.stats.requests += 1
             exchange = self._send_once(method, path, json, content, send_headers)
             exchange.retries = attempt
+            self._count_stall(exchange)
             if exchange.error_kind == "closed" and exchange.status is None and not stale_connection_retried:
                 # A kept-alive connection the server had already dropped: nothing was answered, so send once
                 # more on a fresh connection, as HTTP clients do. A second failure is the server's.
@@ -144,6 +155,11 @@ class Transport:
             self.store.record(exchange, content, scope)
         self._notify(exchange, scope)
         return exchange
+
+    def _count_stall(self, exchange: Exchange) -> None:
+        if exchange.error_kind == "stall":
+            self.stats.stalls += 1
+            self.stats.stall_deadline_s = short_stall_deadline(self.target.timeout)
 
     def _notify(self, exchange: Exchange, scope: TestScope | None) -> None:
         if self.on_exchange is not None:
@@ -204,8 +220,14 @@ class Transport:
         total = self.target.total_timeout
         received = 0
         decoder: SSEDecoder | None = None
+        stall_deadline = self.stats.stall_deadline_s or self.target.timeout
         try:
             with self.client.stream(method, self.url(path), content=body, headers=headers) as response:
+                if stall_deadline < self.target.timeout:
+                    # Waiting for the headers keeps the full deadline (a slow model is not a stall); the body is
+                    # read under the short one. httpcore reads the documented "timeout" request extension when it
+                    # starts reading the body, so changing it now affects only the body.
+                    response.request.extensions.get("timeout", {})["read"] = stall_deadline
                 exchange.status = response.status_code
                 exchange.headers = {k.lower(): v for k, v in response.headers.items()}
                 ctype = exchange.content_type
@@ -244,8 +266,10 @@ class Transport:
                 exchange.error = f"no response headers within {self.target.timeout:g}s"
             else:
                 exchange.error_kind = "stall"
-                exchange.error = (f"stream stalled: no bytes for {self.target.timeout:g}s "
-                                  f"after {received} bytes")
+                shortened = (" (a deadline shortened from --timeout "
+                             f"{self.target.timeout:g}s after an earlier stall)") \
+                    if stall_deadline < self.target.timeout else ""
+                exchange.error = f"stream stalled: no bytes for {stall_deadline:g}s{shortened} after {received} bytes"
             exchange.body = b"".join(c for _, c in exchange.chunks)
         except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
             exchange.error_kind = "closed"

@@ -45,9 +45,10 @@ def _key_in_env() -> Iterator[None]:
             os.environ[KEY_ENV] = previous
 
 
-def reference_server() -> ReferenceServer:
-    """A provider that requires API_KEY (so the auth requirements are judged); start it with ``with``."""
-    return ReferenceServer(api_key=API_KEY)
+def reference_server(**options) -> ReferenceServer:
+    """A provider that requires API_KEY (so the auth requirements are judged); start it with ``with``.
+    ``options`` are ReferenceServer's: routes, unknown_routes, latency."""
+    return ReferenceServer(api_key=API_KEY, **options)
 
 
 def run_against_reference(server: ReferenceServer, report_dir: str, faults: Iterable[str] = (),

@@ -77,9 +77,9 @@ def leaky_provider(monkeypatch):
 
     leaky = None
 
-    def wrapped(faults, api_key):
+    def wrapped(faults, api_key, **options):
         nonlocal leaky
-        leaky = Leaky(create_app(faults, api_key))
+        leaky = Leaky(create_app(faults, api_key, **options))
         return leaky
 
     monkeypatch.setattr("oaic.reference.app.create_app", wrapped)

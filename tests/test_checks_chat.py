@@ -158,11 +158,32 @@ def test_token_caps(fn, requirement):
 
 
 def test_stop_sequences():
-    assert_passes(chat.stop_sequences(answer(changed(OPENAI, "choices/0/message/content", "1 2 ")), ["3"]),
-                  "chat.params.stop")
-    leaked = answer(changed(OPENAI, "choices/0/message/content", "1 2 3 4 5"))
-    assert_fails(chat.stop_sequences(leaked, ["3"]), "chat.params.stop", "'3' appears in the content at "
-                                                                         "offset 4")
+    free = replying("1 2 3 4 5")
+    assert chat.stop_from_answer(free) == ("3", "")
+    stop = "3"
+    assert_passes(chat.stop_sequences(replying("1 2 "), stop, free), "chat.params.stop")
+    assert_fails(chat.stop_sequences(replying("1 2 3 4 5"), stop, free), "chat.params.stop",
+                 "'3' appears in the content at offset 4")
+    assert_fails(chat.stop_sequences(replying("1 2", "length"), stop, free), "chat.params.stop",
+                 'finish_reason is "length", expected "stop"')
+    assert_fails(chat.stop_sequences(answer(OPENAI_ERROR_400, status=400), stop, free), "chat.params.stop",
+                 "expected HTTP 200")
+
+
+def test_a_stop_sequence_never_reached_is_not_judged():
+    free = replying("Hello! How can I help you today?")
+    stop, _ = chat.stop_from_answer(free)
+    assert stop == "I"
+    other = chat.stop_sequences(replying("Hi there, what is up", "length"), stop, free)  # a different answer
+    assert [f.verdict for f in other] == ["skip"] and "never reached the stop sequence" in other[0].message
+
+
+@pytest.mark.parametrize("content", ["OK", "", "!!! ???"])
+def test_an_answer_without_a_usable_word_gives_no_stop_sequence(content):
+    stop, why = chat.stop_from_answer(replying(content))
+    assert stop is None and "no word with text before it" in why
+    stop, why = chat.stop_from_answer(answer(OPENAI_ERROR_400, status=400))
+    assert stop is None and "not a chat completion" in why
 
 
 def token(text: str, logprob: float, k: int) -> dict:

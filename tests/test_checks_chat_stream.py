@@ -238,6 +238,27 @@ def test_matches_non_stream():
     other = of(delta(openai_chunks(), 2, content="?"))
     assert_fails(chat_stream.matches_non_stream(other, plain), "chat.stream.matches-non-stream",
                  "the stream said")
+    stalled = stream(OPENAI_SSE)
+    stalled.error_kind, stalled.error = "stall", "stream stalled: no bytes for 30s after 200 bytes"
+    assert [f.verdict for f in chat_stream.matches_non_stream(stalled, plain)] == ["skip"]
+
+
+def saying(content) -> Exchange:
+    body = json.loads((FIXTURES / "chat_completion.json").read_text())
+    body["choices"][0]["message"]["content"] = content
+    return Exchange.from_parts(body=body)
+
+
+def test_stream_equivalence_is_judged_only_on_a_deterministic_prompt_dependent_target():
+    red, blue = saying("Red, green, blue."), saying("Cat, dog, cow.")
+    assert chat_stream.equivalence_unproven(red, saying("Red, green, blue."), blue) is None
+    random = chat_stream.equivalence_unproven(red, saying("Blue, red, pink."), blue)
+    assert "not deterministic for this prompt" in random
+    canned = chat_stream.equivalence_unproven(red, red, saying("Red, green, blue."))
+    assert "same answer" in canned and "to a different prompt" in canned
+    refused = Exchange.from_parts(status=400, body={"error": {"message": "no", "type": "x", "param": None,
+                                                               "code": None}})
+    assert "needs three non-streamed answers" in chat_stream.equivalence_unproven(red, red, refused)
 
 
 def test_timing():

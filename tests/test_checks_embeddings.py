@@ -203,6 +203,12 @@ def test_empty_input_accepted_and_422():
     assert_fails(findings, "embeddings.input.status-400", "rejected with HTTP 422; OpenAI answers 400")
 
 
+def test_invalid_input_on_a_route_not_served_is_not_judged():
+    missing = exchange({"detail": "Not Found"}, status=404, input={"text": "x"})
+    findings = embeddings.input_rejected(missing, "embeddings.input.invalid-rejected")
+    assert [f.verdict for f in findings] == ["skip"] and "route not served" in findings[0].message
+
+
 def test_no_response_is_not_judged():
     ex = Exchange(method="POST", path="/embeddings", request_json={"input": INPUTS}, error="refused",
                   error_kind="connect")

@@ -84,11 +84,40 @@ def test_no_response_is_not_judged():
     assert [f.verdict for f in findings] == ["error"]
 
 
+NOT_FOUND_OPENAI = {"error": {"message": "Invalid URL (POST /v1/chat/completions)", "type": "invalid_request_error",
+                               "param": None, "code": "unknown_url"}}
+
+
+@pytest.mark.parametrize("status, body", [(404, {"detail": "Not Found"}), (405, {"detail": "Method Not Allowed"}),
+                                          (404, NOT_FOUND_OPENAI), (404, "<html>not here</html>")])
+def test_an_invalid_request_to_a_route_not_served_is_not_judged(status, body):
+    missing = refusal(status, body)
+    for findings, requirement in ((errors.rejection_findings(missing, "errors.invalid.n", "n 0", ("n",)),
+                                   "errors.invalid.n"),
+                                  (errors.rejected_before_stream(missing, "no messages", ("messages",)),
+                                   "errors.stream.before-events")):
+        assert [(f.requirement, f.verdict) for f in findings] == [(requirement, "skip")]
+        assert "route not served" in findings[0].message and f"HTTP {status}" in findings[0].message
+
+
+def test_a_key_sent_to_a_route_not_served_is_not_judged():
+    findings = errors.auth_rejected(refusal(404, {"detail": "Not Found"}), "errors.auth.wrong-key", "a wrong key")
+    assert [f.verdict for f in findings] == ["skip"] and "route not served" in findings[0].message
+
+
+def test_a_404_that_names_the_parameter_is_a_refusal_of_the_request():
+    about_n = refusal(404, error_with_param("n"))
+    assert errors.route_not_served(about_n, ("n",)) is None
+    assert_passes(errors.rejected(about_n, "errors.invalid.n", "n 0", ("n",)), "errors.invalid.n")
+    assert errors.route_not_served(refusal(), ()) is None  # a 400 is never a missing route
+
+
 def test_400_passes_and_422_or_other_4xx_fail_bad_request():
     assert_passes(errors.bad_request(refusal(), "n 0"), "errors.status.bad-request")
     fastapi = refusal(422, {"detail": [{"loc": ["body", "n"], "msg": "ensure this value is greater than 0"}]})
     assert_fails(errors.bad_request(fastapi, "n 0"), "errors.status.bad-request", "refused with HTTP 422")
-    assert_fails(errors.bad_request(refusal(404), "n 0"), "errors.status.bad-request", "HTTP 404")
+    assert_fails(errors.bad_request(refusal(404, error_with_param("n")), "n 0", ("n",)), "errors.status.bad-request",
+                 "HTTP 404")
     assert errors.bad_request(Exchange.from_parts(body=COMPLETION), "n 0") == []  # accepted: the MUST says it
 
 

@@ -75,6 +75,15 @@ def test_unknown_model_on_chat():
     assert_passes(chat_basic.unknown_model_chat(ok), "errors.status.unknown-model")
     bad = Exchange.from_parts(status=200, body={"object": "chat.completion"})
     assert_fails(chat_basic.unknown_model_chat(bad), "errors.status.unknown-model", "expected 404")
+    for missing in ({"detail": "Not Found"}, {"error": {"message": "Invalid URL (POST /v1/chat/completions)",
+                                                       "type": "invalid_request_error", "param": None,
+                                                       "code": "unknown_url"}}):
+        findings = chat_basic.unknown_model_chat(Exchange.from_parts(status=404, body=missing))
+        assert [f.verdict for f in findings] == ["skip"] and "route not served" in findings[0].message
+    vllm = {"object": "error", "message": "The model `x` does not exist.", "type": "NotFoundError", "param": None,
+            "code": 404}
+    assert_passes(chat_basic.unknown_model_chat(Exchange.from_parts(status=404, body=vllm)),
+                  "errors.status.unknown-model")
 
 
 def test_no_response_is_not_judged():

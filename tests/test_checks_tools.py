@@ -453,6 +453,8 @@ def test_invalid_tool_message_accepted_or_rejected_badly(check, req):
     assert_fails(check(Exchange.from_parts(status=400, body={"detail": "bad tool message"})), req,
                  contains="not in OpenAI's error shape")
     assert_passes(check(Exchange.from_parts(status=400, body=OPENAI_400)), req)
+    missing = check(Exchange.from_parts(status=404, body={"detail": "Not Found"}))  # no chat route at all
+    assert [f.verdict for f in missing] == ["skip"] and "route not served" in missing[0].message
 
 
 # -- deprecated functions ------------------------------------------------------------------------------------------------------

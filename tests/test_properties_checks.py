@@ -162,6 +162,13 @@ def test_rejection_not_in_openai_shape_fails():
     assert_fails(checks.judge_negative([plain], CHAT), "property.negative.error-shape", contains="text/plain")
 
 
+def test_an_invalid_request_to_a_route_not_served_is_not_counted_as_rejected():
+    findings = checks.judge_negative([negative(404, {"detail": "Not Found"})], CHAT)
+    rejected = [f for f in findings if f.requirement == "property.negative.rejected"]
+    assert [f.verdict for f in rejected] == ["skip"] and "route not served" in rejected[0].message
+    assert_fails(findings, "property.negative.error-shape", contains="no 'error' object")
+
+
 def test_optional_members_set_to_null_are_read_as_absent():
     body = fixture("chat_completion_wire.json")
     body["usage"] = None  # optional, not nullable in the profile: clients read it as absent

@@ -129,6 +129,7 @@ def test_stalled_and_closed_streams_replay_with_their_transport_error(tmp_path, 
     finally:
         player.close()
     assert [_wire_view(ex) for ex in replayed] == [_wire_view(ex) for ex in live]
+    assert transport.stats.stalls == 1 and transport.stats.stall_deadline_s is not None  # the report says it too
 
 
 def test_no_response_at_all_replays_as_no_response(tmp_path, monkeypatch):

@@ -78,3 +78,48 @@ def test_oaic_serve_answers_with_the_key_from_the_environment():
         server.terminate()
         _, err = server.communicate(timeout=10)
     assert f"http://127.0.0.1:{port}/v1" in err and "models-list-bare" in err
+
+
+# -- switches: served areas, the style of unknown routes, latency ------------------------------------------------------
+def _answer(client: httpx.Client, method: str, path: str, **kwargs) -> tuple[int, object]:
+    response = client.request(method, path, **kwargs)
+    return response.status_code, response.json()
+
+
+CHAT = {"model": "ref-chat", "messages": [{"role": "user", "content": "Say hello."}], "max_tokens": 4}
+
+
+def test_routes_restrict_the_provider_to_some_areas():
+    from oaic.reference.server import ReferenceServer
+
+    with ReferenceServer(routes="chat,models") as server, httpx.Client(base_url=server.base_url) as client:
+        assert _answer(client, "GET", "/models")[0] == 200
+        assert _answer(client, "POST", "/chat/completions", json=CHAT)[0] == 200
+        status, body = _answer(client, "POST", "/embeddings", json={"model": "ref-embed", "input": "x"})
+        assert status == 404 and body["error"]["code"] == "unknown_url"  # OpenAI's shape, as for any unknown path
+        assert _answer(client, "POST", "/responses", json={"model": "ref-responses", "input": "x"})[0] == 404
+        assert _answer(client, "GET", "/chat/completions")[0] == 405  # stored completions are not served
+        server.reset(unknown_routes="detail")
+        assert _answer(client, "POST", "/completions", json={"model": "ref-instruct", "prompt": "x"}) == (
+            404, {"detail": "Not Found"})
+        assert _answer(client, "GET", "/oaic-no-such-route") == (404, {"detail": "Not Found"})
+        assert _answer(client, "GET", "/chat/completions") == (405, {"detail": "Method Not Allowed"})
+        assert _answer(client, "GET", "/models")[0] == 200  # the kept routes, after the reset
+
+
+def test_latency_delays_every_answer():
+    from oaic.reference.server import ReferenceServer
+
+    with ReferenceServer(latency=0.3) as server, httpx.Client(base_url=server.base_url) as client:
+        start = time.monotonic()
+        assert _answer(client, "GET", "/models")[0] == 200
+        assert _answer(client, "GET", "/no-such-path")[0] == 404
+        assert time.monotonic() - start >= 0.6
+
+
+def test_unknown_area_or_negative_latency_is_one_line_and_exit_2(capsys):
+    assert main(["serve", "--routes", "chat,files"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "unknown API area 'files'" in err
+    assert main(["serve", "--latency", "-1"]) == 2
+    assert capsys.readouterr().err.count("\n") == 1

@@ -33,6 +33,32 @@ def test_stalled_stream_keeps_what_arrived():
         assert ex.status == 200 and [e.data for e in ex.events] == ['{"a":1}']
 
 
+def test_after_one_stall_later_stalls_cost_the_short_deadline(monkeypatch):
+    import oaic.transport
+
+    monkeypatch.setattr(oaic.transport, "SHORT_STALL_FLOOR_S", 0.2)  # timeout 1.0 -> a short deadline of 0.2 s
+    with wire_server() as (_, url):
+        transport = make(url, timeout=1.0)
+        costs, exchanges = [], []
+        for path in ("/stall", "/stall", "/late-stall"):
+            start = time.monotonic()
+            exchanges.append(transport.post(path, json={"stream": True}))
+            costs.append(time.monotonic() - start)
+    assert [ex.error_kind for ex in exchanges] == ["stall"] * 3
+    assert 1.0 <= costs[0] < 1.8 and costs[1] < 0.6  # the first stall costs --timeout, the second the short one
+    assert "no bytes for 1s after" in exchanges[0].error
+    assert "no bytes for 0.2s (a deadline shortened from --timeout 1s after an earlier stall)" in exchanges[1].error
+    assert exchanges[2].status == 200 and 0.6 <= costs[2] < 1.2  # the headers still had the full deadline
+    assert transport.stats.stalls == 3 and transport.stats.stall_deadline_s == 0.2
+    assert transport.stats.to_json()["stall_deadline_s"] == 0.2
+
+
+def test_the_short_stall_deadline_is_a_share_of_the_timeout_with_a_floor():
+    from oaic.transport import short_stall_deadline
+
+    assert short_stall_deadline(30) == 6 and short_stall_deadline(5) == 2 and short_stall_deadline(1) == 1
+
+
 def test_connection_closed_mid_stream():
     with wire_server() as (_, url):
         ex = make(url).post("/closed", json={"stream": True})

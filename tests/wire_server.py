@@ -61,6 +61,11 @@ class _Handler(socketserver.BaseRequestHandler):
                             b'data: {"a":1}\n\n'))
         time.sleep(3)
 
+    def do_late_stall(self) -> None:
+        """Headers only after 0.6 s, then one event, then a stall: a slow start is not a stall."""
+        time.sleep(0.6)
+        self.do_stall()
+
     def do_closed(self) -> None:
         self.send(_response("200 OK", {"content-type": "text/event-stream", "content-length": "1000"},
                             b'data: {"a":1}\n\n'))

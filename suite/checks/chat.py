@@ -317,22 +317,63 @@ def _token_cap(req: str, ex: Exchange, limit: int, param: str) -> Iterable[Findi
                  completion_tokens=spent)
 
 
+def first_content(ex: Exchange) -> str | None:
+    """The content of the first choice of a 200 chat completion ("" when it has none); None for other answers."""
+    body = success_body(ex)
+    choices = choices_of(body) if body else []
+    return content_text(choices[0][1]) if choices else None
+
+
+def stop_from_answer(unconstrained: Exchange) -> tuple[str | None, str]:
+    """A stop sequence taken from the model's own answer to the request without ``stop``: the word nearest the
+    middle that has text before its first occurrence. (None, why) when the answer has no such word, so the stop
+    check is judged only where the stop sequence would really have been generated."""
+    answer = first_content(unconstrained)
+    if answer is None:
+        return None, (f"not judged: the answer without stop (the source of the stop sequence) was "
+                      f"{unconstrained.describe()}, not a chat completion")
+    words = [w.strip(".,;:!?\"'()[]") for w in answer.split()]
+    middle = len(words) // 2
+    for i in sorted(range(len(words)), key=lambda i: (abs(i - middle), i)):
+        word = words[i]
+        at = answer.find(word) if word else -1
+        if at > 0 and answer[:at].strip():
+            return word, ""
+    return None, (f"not judged: the answer without stop, {short(answer, 120)}, has no word with text before it "
+                  f"to use as the stop sequence")
+
+
 @check("chat.params.stop")
-def stop_sequences(ex: Exchange, stops: list[str]) -> Iterable[Finding]:
+def stop_sequences(ex: Exchange, stop: str, unconstrained: Exchange) -> Iterable[Finding]:
+    """``ex`` asked with ``stop`` for what ``unconstrained`` answered without it, where ``stop`` occurs (see
+    stop_from_answer). The stop sequence must not appear, the answer must end where it would have begun, and
+    finish_reason must be "stop". An answer that never reached the stop sequence shows nothing: skip."""
     req = "chat.params.stop"
-    refused = rejection(req, ex, f"stop={stops}")
+    refused = rejection(req, ex, f"stop={[stop]}")
     if refused:
         yield refused
         return
-    problems = []
-    for pos, choice in choices_of(ex.json()):
-        text = content_text(choice)
-        for stop in stops:
-            if stop in text:
-                problems.append(f"choice {pos}: the stop sequence {stop!r} appears in the content at offset "
-                                f"{text.index(stop)}: {short(text, 120)} (finish_reason "
-                                f"{short(choice.get('finish_reason'), 40)})")
-    yield report(req, problems)
+    choices = choices_of(ex.json())
+    if not choices:
+        yield failed(req, f"stop={[stop]}: the answer has no choices", received=short(ex.json(), 200))
+        return
+    choice = choices[0][1]
+    text, reason = content_text(choice), choice.get("finish_reason")
+    if stop in text:
+        yield failed(req, f"the stop sequence {stop!r} appears in the content at offset {text.index(stop)}: "
+                          f"{short(text, 120)} (finish_reason {short(reason, 40)})", content=short(text, 300))
+        return
+    free = first_content(unconstrained) or ""
+    before = free[:free.find(stop)] if stop in free else None
+    if before is None or text.strip() != before.strip():
+        yield skipped(req, f"not judged: with stop={[stop]} the answer {short(text, 100)} (finish_reason "
+                           f"{short(reason, 40)}) never reached the stop sequence; without stop it was "
+                           f"{short(free, 100)} (the model did not repeat its answer)")
+        return
+    yield expect(req, reason == "stop", f"the answer ended right before the stop sequence {stop!r}, but "
+                                        f"finish_reason is {short(reason, 40)}, expected \"stop\"",
+                 pass_message=f"ended before the stop sequence {stop!r} taken from the model's own answer",
+                 pointer="/choices/0/finish_reason")
 
 
 @check("chat.logprobs.tokens", "chat.logprobs.top-k")

@@ -22,6 +22,7 @@ from .chat import (
     FINISH_REASONS,
     choices_of,
     described,
+    first_content,
     message_of,
     report,
     success_body,
@@ -357,14 +358,36 @@ def options_require_stream(ex: Exchange) -> Iterable[Finding]:
                                         f"expected 400", status=ex.status)
 
 
+def equivalence_unproven(plain: Exchange, control: Exchange, other: Exchange) -> str | None:
+    """Why a comparison of the stream with ``plain`` would prove nothing, or None when it can be judged.
+
+    ``control`` repeats ``plain``'s request and ``other`` changes only the prompt: the target must give the same
+    answer twice (deterministic for this prompt) and another one to another prompt (a server that answers every
+    prompt with one canned text would make any stream "match")."""
+    answers = [first_content(ex) for ex in (plain, control, other)]
+    if any(not a for a in answers):
+        described = "; ".join(f"{name}: {ex.describe()}" for name, ex in
+                              (("first", plain), ("repeat", control), ("other prompt", other)))
+        return (f"not judged: needs three non-streamed answers with content to show the target is deterministic "
+                f"({described})")
+    first, repeat, different = answers
+    if repeat != first:
+        return (f"not judged: the target is not deterministic for this prompt (temperature 0, seed): the same "
+                f"request answered {short(first, 80)}, then {short(repeat, 80)}")
+    if different == first:
+        return (f"not judged: the target gave the same answer {short(first, 80)} to a different prompt, so a "
+                f"matching stream would prove nothing")
+    return None
+
+
 @check("chat.stream.matches-non-stream")
 def matches_non_stream(stream: Exchange, plain: Exchange) -> Iterable[Finding]:
     req = "chat.stream.matches-non-stream"
     body = success_body(plain)
     choices = choices_of(body) if body else []
     expected = message_of(choices[0][1]).get("content") if choices else None
-    track = tracks(stream).get(0) if stream.ok and stream.is_stream else None
-    if not isinstance(expected, str) or track is None:
+    track = tracks(stream).get(0) if stream.ok and stream.is_stream and not stream.error_kind else None
+    if not isinstance(expected, str) or track is None:  # a cut stream's text is judged by transport.* instead
         yield skipped(req, f"not applicable: needs a streamed and a non-streamed answer with content "
                            f"(stream: {stream.describe()}; non-stream: {plain.describe()})")
         return

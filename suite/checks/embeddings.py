@@ -13,6 +13,7 @@ from ..exchange import Exchange
 from ..findings import Finding, expect, failed, passed, short, skipped
 from . import check
 from .common import is_int, no_response
+from .errors import route_not_served
 
 SHAPE = "embeddings.response.shape"
 ONE_PER_INPUT = "embeddings.response.one-per-input"
@@ -293,6 +294,10 @@ def input_rejected(ex: Exchange, requirement: str) -> Iterable[Finding]:
     what = f"input {short(requested(ex, 'input'), 60)}"
     if ex.status is None:
         yield from no_response(ex, (requirement,))
+        return
+    missing = route_not_served(ex, ("input",))
+    if missing:
+        yield skipped(requirement, missing)
         return
     if 200 <= ex.status < 300:
         yield failed(requirement, f"{what} was accepted: HTTP {ex.status}, expected a 400 error",

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 from ..exchange import Exchange
-from ..findings import Finding, errored, expect, failed, passed, short
+from ..findings import Finding, errored, expect, failed, passed, short, skipped
 from . import check
 from .common import no_response
 
@@ -23,6 +23,7 @@ AUTH_REQUIREMENTS = ("errors.auth.missing-key", "errors.auth.wrong-key")
 # Go-style durations as OpenAI sends them in x-ratelimit-reset-*: "1s", "6m0s", "120ms", "1h2m3.5s".
 DURATION = re.compile(r"^(\d+(\.\d+)?(h|m|s|ms|us|µs|ns))+$")
 COUNT_KINDS = ("limit", "remaining")
+ROUTE_MISSING = (404, 405)  # statuses that, unless they name the parameter, say the route is not there
 
 
 def _is_client_error(ex: Exchange) -> bool:
@@ -52,9 +53,32 @@ def _dropped(ex: Exchange) -> bool:
     return ex.status is None and ex.error_kind == "closed"
 
 
+def route_not_served(ex: Exchange, fields: Sequence[str] = ()) -> str | None:
+    """Why a 404/405 answer to an invalid request means the route is not there (so the refusal says nothing about
+    the request), or None. A 404/405 is taken as about the request only when it names one of the ``fields``, in
+    error.param or in its text; ``{"detail": "Not Found"}`` or "Invalid URL (...)" is a missing route."""
+    if ex.status not in ROUTE_MISSING:
+        return None
+    body = ex.json()
+    error = body.get("error") if isinstance(body, dict) else None
+    param = error.get("param") if isinstance(error, dict) else None
+    if isinstance(param, str) and _param_tokens(param) & set(fields):
+        return None
+    text = ex.body.decode("utf-8", "replace").lower() if isinstance(ex.body, bytes) else ""
+    if any(re.search(rf"\b{re.escape(field.lower())}\b", text) for field in fields):
+        return None  # the message is about the field ("The model `x` does not exist")
+    return (f"not judged: route not served: {ex.method} {ex.path} answered HTTP {ex.status} "
+            f"{short(body if body is not None else ex.body, 120)}, so the refusal says nothing about the request")
+
+
 @check(*INVALID_REQUIREMENTS)
-def rejected(ex: Exchange, requirement: str, what: str) -> Iterable[Finding]:
-    """An invalid request (``what`` describes it) is refused with a 4xx: not served, and not a server failure."""
+def rejected(ex: Exchange, requirement: str, what: str, fields: Sequence[str] = ()) -> Iterable[Finding]:
+    """An invalid request (``what`` describes it) is refused with a 4xx: not served, and not a server failure.
+    Not judged where the route itself is not served (see route_not_served)."""
+    missing = route_not_served(ex, fields)
+    if missing:
+        yield skipped(requirement, missing)
+        return
     if _dropped(ex):
         yield failed(requirement, f"{what} got no answer: {ex.error}; expected a 4xx error")
         return
@@ -73,9 +97,10 @@ def rejected(ex: Exchange, requirement: str, what: str) -> Iterable[Finding]:
 
 
 @check("errors.status.bad-request")
-def bad_request(ex: Exchange, what: str) -> Iterable[Finding]:
-    """A refused invalid request uses 400 like OpenAI (judged only when it was refused with some 4xx)."""
-    if not _is_client_error(ex) or _not_about_the_request(ex):
+def bad_request(ex: Exchange, what: str, fields: Sequence[str] = ()) -> Iterable[Finding]:
+    """A refused invalid request uses 400 like OpenAI (judged only when it was refused with some 4xx, on a route
+    the target serves)."""
+    if not _is_client_error(ex) or _not_about_the_request(ex) or route_not_served(ex, fields):
         return
     yield expect("errors.status.bad-request", ex.status == 400,
                  f"{what} was refused with HTTP {ex.status}; OpenAI answers 400 (SDKs raise BadRequestError for "
@@ -92,7 +117,8 @@ def param_names_field(ex: Exchange, fields: Sequence[str], what: str) -> Iterabl
     """The error of a refused parameter names it in error.param (any of ``fields`` counts as naming it).
 
     Judged only on a 4xx with an ``error`` object; a body in another shape is errors.body.shape's finding."""
-    body = ex.json() if _is_client_error(ex) and not _not_about_the_request(ex) else None
+    judged = _is_client_error(ex) and not _not_about_the_request(ex) and not route_not_served(ex, fields)
+    body = ex.json() if judged else None
     error = body.get("error") if isinstance(body, dict) else None
     if not isinstance(error, dict):
         return
@@ -104,10 +130,14 @@ def param_names_field(ex: Exchange, fields: Sequence[str], what: str) -> Iterabl
 
 
 @check("errors.stream.before-events")
-def rejected_before_stream(ex: Exchange, what: str) -> Iterable[Finding]:
+def rejected_before_stream(ex: Exchange, what: str, fields: Sequence[str] = ()) -> Iterable[Finding]:
     """An invalid request with stream true gets an HTTP 4xx JSON error, not an event stream (even one that carries
     an error event) and not a 200."""
     req = "errors.stream.before-events"
+    missing = route_not_served(ex, fields)
+    if missing:
+        yield skipped(req, missing)
+        return
     if _dropped(ex):
         yield failed(req, f"{what} got no answer: {ex.error}; expected an HTTP 4xx JSON error")
         return
@@ -138,6 +168,10 @@ def unknown_route(ex: Exchange) -> Iterable[Finding]:
 
 @check(*AUTH_REQUIREMENTS)
 def auth_rejected(ex: Exchange, requirement: str, what: str) -> Iterable[Finding]:
+    missing = route_not_served(ex)
+    if missing:  # a 404 says the route is not there, not how keys are checked
+        yield skipped(requirement, missing)
+        return
     unjudged = unjudgeable(ex, (requirement,), judging_auth=True)
     if unjudged:
         yield from unjudged
@@ -253,7 +287,7 @@ def retry_hint(ex: Exchange) -> Iterable[Finding]:
 
 def rejection_findings(ex: Exchange, requirement: str, what: str, fields: Sequence[str] = ()) -> list[Finding]:
     """Everything said about one refused request: refused with a 4xx, with 400, naming the field."""
-    out = rejected(ex, requirement, what) + bad_request(ex, what)
+    out = rejected(ex, requirement, what, fields) + bad_request(ex, what, fields)
     if fields:
         out += param_names_field(ex, fields, what)
     return out

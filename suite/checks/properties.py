@@ -8,11 +8,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..exchange import Exchange
-from ..findings import ERROR, FAIL, PASS, Finding, errored, expect, failed, passed, short
+from ..findings import ERROR, FAIL, PASS, SKIP, Finding, errored, expect, failed, passed, short, skipped
 from ..profile import Document, Operation
 from ..properties.cases import PropertyExample
 from . import check
 from .common import error_body_problems
+from .errors import route_not_served
 
 POSITIVE_IDS = ("property.positive.no-server-error", "property.positive.accepted",
                 "property.positive.status-documented", "property.positive.content-type",
@@ -142,7 +143,10 @@ def negative_answer(example: PropertyExample) -> Iterable[Finding]:
                  f"{what} got HTTP {ex.status}: {example.request.describe()}", **_evidence(example))
     if ex.status >= 500:
         return
-    if ex.status != 429:  # a rate limit says nothing about whether the input was rejected
+    missing = route_not_served(ex)  # the operations judged here are creates: a 404 cannot be about an object
+    if missing:
+        yield skipped("property.negative.rejected", f"{example.request.operation_id}: {missing}")
+    elif ex.status != 429:  # a rate limit says nothing about whether the input was rejected
         yield expect("property.negative.rejected", 400 <= ex.status < 500,
                      f"{what} was accepted with HTTP {ex.status}, expected a 4xx rejection: "
                      f"{example.request.describe()}", **_evidence(example))
@@ -214,8 +218,8 @@ def summarize(findings: list[Finding], operation_id: str, examples: int) -> list
         elif passes:
             out.append(passed(requirement, f"{operation_id}: {len(passes)} of {examples} examples judged, "
                                            f"all conform"))
-        else:
-            out += [f for f in group if f.verdict == ERROR][:1]
+        else:  # nothing judged: say why (an error before a skip)
+            out += sorted((f for f in group if f.verdict in (ERROR, SKIP)), key=lambda f: f.verdict != ERROR)[:1]
     return out
 
 

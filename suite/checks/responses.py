@@ -479,7 +479,7 @@ def text_deltas(ex: Exchange) -> Iterable[Finding]:
         elif value["type"] == "response.output_text.done" and isinstance(value.get("text"), str):
             done[key] = value["text"]
     final = final_texts(final_response(ex))
-    for key in sorted(set(streamed) | set(done) | set(final), key=str):
+    for key in sorted(set(streamed) | set(done) | set(final or {}), key=str):  # no final: a cut stream
         where = f"output[{short(key[0], 20)}].content[{short(key[1], 20)}]"
         text = streamed.get(key, "")
         if key in done and done[key] != text:

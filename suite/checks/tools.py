@@ -21,6 +21,7 @@ from ..exchange import Exchange
 from ..findings import Finding, expect, failed, passed, short, skipped
 from . import check
 from .common import error_body_problems, is_int, json_pointer, no_response
+from .errors import route_not_served
 
 FORCED_FINISH_REASONS = ("tool_calls", "stop")  # OpenAI ends a forced (named/required) call with "stop"
 CALL_REQUIREMENTS = ("tools.call.finish-reason", "tools.call.content", "tools.call.shape", "tools.call.id",
@@ -648,6 +649,10 @@ def roundtrip_parallel_results(ex: Exchange) -> Iterable[Finding]:
 def _rejected(ex: Exchange, req: str, what: str) -> Iterable[Finding]:
     if ex.status is None:
         yield from no_response(ex, (req,))
+        return
+    missing = route_not_served(ex, ("messages", "tool_call_id"))
+    if missing:
+        yield skipped(req, missing)
         return
     if ex.status != 400:
         yield failed(req, f"{what} was answered {ex.describe()}, expected 400 invalid_request_error",

@@ -1,11 +1,15 @@
 """The reference provider as an ASGI application: routes, authentication, JSON bodies, errors in OpenAI's shape,
 and the fault hooks every response passes through.
 
-``create_app(faults=(), api_key=None, models=DEFAULT_MODELS)`` builds a fresh provider with empty storage.
+``create_app(faults=(), api_key=None, models=DEFAULT_MODELS)`` builds a fresh provider with empty storage;
+``routes`` restricts it to some API areas (the others answer like unknown paths), ``unknown_routes="detail"``
+answers unknown paths as FastAPI-based servers do (``{"detail": "Not Found"}``), and ``latency`` delays every
+answer (a slow provider, for benchmarks).
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import time
@@ -17,7 +21,9 @@ from starlette.applications import Starlette
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
+from starlette.middleware import Middleware
 from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from . import chat, completions, embeddings, moderations, responses, stored, transcriptions
@@ -187,18 +193,68 @@ ROUTES: tuple[tuple[str, str, str, Callable[[Call], Answer]], ...] = (
 )
 
 
-def create_app(faults: Iterable[str] | ActiveFaults = (), api_key: str | None = None,
-               models: Iterable[str] | None = None) -> Starlette:
-    """A fresh provider. Unknown fault names raise KeyError (see ``oaic serve --list-faults``)."""
-    provider = Provider(faults, api_key, models if models is not None else model_routes.DEFAULT_MODELS)
-    routes = []
-    for method, path, name, handler in ROUTES:
-        routes.append(Route(API_PREFIX + path, endpoint(provider, name, handler, method == "POST"),
-                            methods=[method], name=name))
+# The API areas a provider can be restricted to (``oaic serve --routes``): area -> endpoint-name prefixes.
+AREAS: dict[str, tuple[str, ...]] = {
+    "models": ("models.",),
+    "chat": ("chat.",),
+    "stored": ("stored.",),
+    "completions": ("completions",),
+    "embeddings": ("embeddings",),
+    "responses": ("responses.",),
+    "moderations": ("moderations",),
+    "transcriptions": ("audio.transcriptions",),
+}
+UNKNOWN_ROUTE_STYLES = ("openai", "detail")  # OpenAI's error body, or FastAPI's {"detail": "Not Found"}
 
-    async def http_error(request: Request, exc: Exception) -> WireResponse:
+
+def parse_routes(text: str | Iterable[str] | None) -> tuple[str, ...] | None:
+    """'chat,models' -> ("chat", "models"); None means every area. Unknown areas raise KeyError."""
+    if text is None:
+        return None
+    names = [n.strip() for n in (text.split(",") if isinstance(text, str) else text) if n.strip()]
+    unknown = [n for n in names if n not in AREAS]
+    if unknown:
+        raise KeyError(f"unknown API area {unknown[0]!r} (areas: {', '.join(AREAS)})")
+    return tuple(names)
+
+
+def _served(name: str, areas: tuple[str, ...] | None) -> bool:
+    return areas is None or any(name.startswith(prefix) for area in areas for prefix in AREAS[area])
+
+
+class Latency:
+    """ASGI middleware: wait before answering each request."""
+
+    def __init__(self, app: Any, seconds: float) -> None:
+        self.app = app
+        self.seconds = seconds
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and self.seconds > 0:
+            await asyncio.sleep(self.seconds)
+        await self.app(scope, receive, send)
+
+
+def create_app(faults: Iterable[str] | ActiveFaults = (), api_key: str | None = None,
+               models: Iterable[str] | None = None, routes: str | Iterable[str] | None = None,
+               unknown_routes: str = "openai", latency: float = 0.0) -> Starlette:
+    """A fresh provider. Unknown fault names, areas and styles raise KeyError (see ``oaic serve --list-faults``)."""
+    if unknown_routes not in UNKNOWN_ROUTE_STYLES:
+        raise KeyError(f"unknown style {unknown_routes!r} for unknown routes (styles: "
+                       f"{', '.join(UNKNOWN_ROUTE_STYLES)})")
+    areas = parse_routes(routes)
+    provider = Provider(faults, api_key, models if models is not None else model_routes.DEFAULT_MODELS)
+    served = []
+    for method, path, name, handler in ROUTES:
+        if _served(name, areas):
+            served.append(Route(API_PREFIX + path, endpoint(provider, name, handler, method == "POST"),
+                                methods=[method], name=name))
+
+    async def http_error(request: Request, exc: Exception) -> Response | WireResponse:
         ctx = context(request, "unrouted")
         status = getattr(exc, "status_code", 500)
+        if unknown_routes == "detail" and status in (404, 405):  # as FastAPI answers: no OpenAI headers either
+            return JSONResponse({"detail": "Not Found" if status == 404 else "Method Not Allowed"}, status)
         if status == 405:
             err = APIError(405, f"Method {request.method} is not allowed for {request.url.path}. (Allowed: "
                                 f"{(getattr(exc, 'headers', None) or {}).get('Allow', '')})", None, "method_not_allowed")
@@ -209,7 +265,8 @@ def create_app(faults: Iterable[str] | ActiveFaults = (), api_key: str | None = 
                            None, "server_error")
         return provider.respond(error_body(err, provider.active, ctx), ctx)
 
-    app = Starlette(routes=routes, exception_handlers={HTTPException: http_error, Exception: http_error})
+    app = Starlette(routes=served, exception_handlers={HTTPException: http_error, Exception: http_error},
+                    middleware=[Middleware(Latency, seconds=latency)] if latency > 0 else None)
     app.router.redirect_slashes = False  # OpenAI answers an unknown path (a trailing slash too) with 404
     app.state.provider = provider
     return app

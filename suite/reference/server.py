@@ -54,7 +54,8 @@ def list_fault_catalogue(out=None) -> None:
 
 
 def serve(host: str = "127.0.0.1", port: int = 8080, api_key_env: str | None = None,
-          faults: Iterable[str] = (), list_faults: bool = False) -> int:
+          faults: Iterable[str] = (), list_faults: bool = False, routes: str | None = None,
+          unknown_routes: str = "openai", latency: float = 0.0) -> int:
     import uvicorn
 
     from .app import create_app
@@ -69,8 +70,11 @@ def serve(host: str = "127.0.0.1", port: int = 8080, api_key_env: str | None = N
             print(f"oaic: error: environment variable {api_key_env} is not set (it must hold the API key)",
                   file=sys.stderr)
             return EXIT_USAGE
+    if latency < 0:
+        print(f"oaic: error: --latency must not be negative (got {latency:g})", file=sys.stderr)
+        return EXIT_USAGE
     try:
-        app = create_app(list(faults), api_key)
+        app = create_app(list(faults), api_key, routes=routes, unknown_routes=unknown_routes, latency=latency)
     except KeyError as exc:
         print(f"oaic: error: {exc.args[0]}", file=sys.stderr)
         return EXIT_USAGE
@@ -84,8 +88,10 @@ def serve(host: str = "127.0.0.1", port: int = 8080, api_key_env: str | None = N
         return EXIT_USAGE
     shown = f"[{host}]" if ":" in host else host
     active = ", ".join(faults) or "none"
+    extras = (f"; routes: {routes} (others: {unknown_routes} 404)" if routes else "") + \
+        (f"; latency: {latency:g}s" if latency else "")
     print(f"oaic: reference provider on http://{shown}:{sock.getsockname()[1]}/v1 (faults: {active}; "
-          f"api key: {'required' if api_key else 'not required'})", file=sys.stderr, flush=True)
+          f"api key: {'required' if api_key else 'not required'}{extras})", file=sys.stderr, flush=True)
     config = uvicorn.Config(app, log_level="warning", access_log=False, timeout_graceful_shutdown=2,
                             **_uvicorn_options())
     uvicorn.Server(config).run(sockets=[sock])
@@ -94,11 +100,15 @@ def serve(host: str = "127.0.0.1", port: int = 8080, api_key_env: str | None = N
 
 class ReferenceServer:
     """The provider served by uvicorn in a background thread on a free port. ``reset()`` puts a fresh provider
-    (other faults, empty storage) behind the same port, so a series of runs pays for one server start."""
+    (other faults, empty storage) behind the same port, so a series of runs pays for one server start.
+    ``routes``, ``unknown_routes`` and ``latency`` are as for ``oaic serve`` and kept across resets."""
 
-    def __init__(self, faults: Iterable[str] = (), api_key: str | None = None, host: str = "127.0.0.1") -> None:
+    def __init__(self, faults: Iterable[str] = (), api_key: str | None = None, host: str = "127.0.0.1",
+                 routes: str | Iterable[str] | None = None, unknown_routes: str = "openai",
+                 latency: float = 0.0) -> None:
         import uvicorn
 
+        self.options = {"routes": routes, "unknown_routes": unknown_routes, "latency": latency}
         self.reset(faults, api_key)
         self.sock = _bind(host, 0)
         self.base_url = f"http://{host}:{self.sock.getsockname()[1]}/v1"
@@ -108,10 +118,12 @@ class ReferenceServer:
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True,
                                        name="oaic-reference")
 
-    def reset(self, faults: Iterable[str] = (), api_key: str | None = None) -> None:
+    def reset(self, faults: Iterable[str] = (), api_key: str | None = None, **options) -> None:
+        """A fresh provider; ``options`` (routes, unknown_routes, latency) change the kept ones."""
         from .app import create_app
 
-        self.app = create_app(list(faults), api_key)
+        self.options.update(options)
+        self.app = create_app(list(faults), api_key, **self.options)
 
     async def _forward(self, scope, receive, send) -> None:
         await self.app(scope, receive, send)
@@ -138,7 +150,8 @@ class ReferenceServer:
 
 
 @contextlib.contextmanager
-def running(faults: Iterable[str] = (), api_key: str | None = None, host: str = "127.0.0.1") -> Iterator[str]:
+def running(faults: Iterable[str] = (), api_key: str | None = None, host: str = "127.0.0.1",
+            **options) -> Iterator[str]:
     """Serve a fresh provider in a background thread on a free port; yields its base URL (``.../v1``)."""
-    with ReferenceServer(faults, api_key, host) as server:
+    with ReferenceServer(faults, api_key, host, **options) as server:
         yield server.base_url

@@ -55,6 +55,9 @@ def render(results: Results, verbose: bool = False, secrets: list[str] | None = 
     if spent:
         lines.append(f"spent: {spent.get('requests', 0)} requests ({spent.get('retries', 0)} retries), "
                      f"{spent.get('total_tokens', 0)} tokens")
+        if spent.get("stalls"):
+            lines.append(f"stalls: {spent['stalls']} response(s) stopped sending; after the first, the suite waited "
+                         f"{spent.get('stall_deadline_s')}s for the next byte instead of --timeout")
         per_file = spent.get("requests_by_scenario") or {}
         if per_file:
             lines.append("requests by scenario: " + ", ".join(f"{name} {count}" for name, count in per_file.items()))

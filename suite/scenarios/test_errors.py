@@ -69,7 +69,7 @@ def test_missing_messages_is_refused_before_any_stream_event(api, target, verdic
     what = "a chat completion without messages" + (" and with stream: true" if streaming else "")
     verdicts.extend(errors.rejection_findings(ex, "errors.invalid.missing-messages", what, ("messages",)))
     if streaming:
-        verdicts.extend(errors.rejected_before_stream(ex, what))
+        verdicts.extend(errors.rejected_before_stream(ex, what, ("messages",)))
     verdicts.extend(errors.request_id(ex))
     judge_error(verdicts, ex)
 

@@ -4,7 +4,8 @@ Forced cases (required, named) must produce calls on any conformant server, so t
 *whether* a call is made; the auto cases only check that whatever comes back obeys the rules of tool calls. The
 prompts ask about the weather in named places, which makes get_weather the natural call; the required case asks
 something no tool is needed for and the named case forces the other tool, so a server that ignores tool_choice is
-caught. At most 12 requests.
+caught. When "required" is refused, the streamed tool calls are judged on an "auto" stream (or, without a call
+there, a named one) instead. At most 13 requests.
 """
 
 from __future__ import annotations
@@ -85,10 +86,32 @@ def test_required_streamed_and_not(api, target, verdicts):
         verdicts.skip([r for r in tools.STREAM_REQUIREMENTS if r.startswith("tools.stream.")]
                       + ["tools.stream.not-dropped"], "not claimed: the target does not claim capability 'streaming'")
         return
+    if refused(plain):
+        stream_without_required(api, target, verdicts, plain)
+        return
     streamed = api.post("/chat/completions", json={**body, "stream": True})
     verdicts.extend(tools.request_accepted(streamed))
     verdicts.extend(tools.stream_tool_calls(streamed))
     verdicts.extend(tools.stream_not_dropped(plain, streamed))
+
+
+def refused(ex):
+    """The target refused the request itself (a 4xx that is not about the key, the rate or a missing route)."""
+    return ex.status is not None and 400 <= ex.status < 500 and ex.status not in (401, 403, 404, 405, 429)
+
+
+def stream_without_required(api, target, verdicts, refusal):
+    """tool_choice "required" was refused: the streamed tool calls are still judged, on a stream asked with
+    "auto" and a prompt that calls for a tool, or failing a call there, with the function named."""
+    streamed = api.post("/chat/completions", json=chat(target, tool_choice="auto", stream=True))
+    verdicts.extend(tools.request_accepted(streamed))
+    if not tools.response_calls(streamed):
+        named = {"type": "function", "function": {"name": "get_weather"}}
+        streamed = api.post("/chat/completions", json=chat(target, tool_choice=named, stream=True))
+        verdicts.extend(tools.request_accepted(streamed))
+    verdicts.extend(tools.stream_tool_calls(streamed))
+    verdicts.skip(["tools.stream.not-dropped"], f'not judged: tool_choice "required" was refused '
+                                                f"({refusal.describe()}), so no non-streamed call to compare with")
 
 
 @pytest.mark.covers("tools.choice.named", "tools.call.*")
