@@ -59,6 +59,15 @@ class JSONBody:
         self.status = status
 
 
+class RawBody:
+    """A finished non-JSON answer: bytes sent as they are (a file's content), with their content type."""
+
+    def __init__(self, data: bytes, content_type: str = "application/octet-stream", status: int = 200) -> None:
+        self.data = data
+        self.content_type = content_type
+        self.status = status
+
+
 class EventStream:
     """A finished streamed answer: the payloads in order. ``named`` streams (Responses API) carry an
     ``event:`` line equal to each payload's ``type``; ``done`` streams end with ``data: [DONE]``."""
@@ -91,6 +100,13 @@ def serialize_json(answer: JSONBody, request_id: str, active: ActiveFaults, ctx:
     """(status, headers, body) where body is bytes, or an iterable of bytes when a fault made it lazy."""
     body = active.apply("response.body", (dumps(answer.value) + "\n").encode("utf-8"), ctx)
     headers = active.apply("response.headers", base_headers(request_id, "application/json"), ctx)
+    return active.apply("response.status", answer.status, ctx), headers, body
+
+
+def serialize_raw(answer: RawBody, request_id: str, active: ActiveFaults, ctx: FaultContext):
+    """(status, headers, body) of a raw answer; the same wire hooks as a JSON body."""
+    body = active.apply("response.body", answer.data, ctx)
+    headers = active.apply("response.headers", base_headers(request_id, answer.content_type), ctx)
     return active.apply("response.status", answer.status, ctx), headers, body
 
 
