@@ -75,7 +75,8 @@ def create(call: Call) -> JSONBody:
         raise invalid_value("endpoint", endpoint, ENDPOINTS)
     if window not in WINDOWS:
         raise invalid_value("completion_window", window, WINDOWS)
-    record = call.provider.files.records.get(file_id)
+    provider = call.provider
+    record = provider.files.records.get(file_id)
     if record is None:
         raise APIError(400, f"Invalid 'input_file_id': no file with id '{file_id}'.", "input_file_id",
                        "invalid_value")
@@ -83,9 +84,8 @@ def create(call: Call) -> JSONBody:
         raise APIError(400, f"Invalid 'input_file_id': file {file_id} has purpose '{record.meta['purpose']}', "
                             f"but the input file of a batch must be uploaded with purpose 'batch'.",
                        "input_file_id", "invalid_value")
-    provider = call.provider
     created = provider.now()
-    batch = {"id": provider.new_id("batch_"), "object": "batch", "endpoint": endpoint, "model": None,
+    batch = {"id": call.apply("batches.id", provider.new_id("batch_")), "object": "batch", "endpoint": endpoint, "model": None,
              "errors": None, "input_file_id": file_id, "completion_window": window, "status": "validating",
              "output_file_id": None, "error_file_id": None, "created_at": created,
              **{key: None for key in TIMESTAMPS}, "expires_at": created + WINDOW_SECONDS,
@@ -114,8 +114,12 @@ def cancel(call: Call) -> JSONBody:
     batch = record.batch
     if batch["status"] in TERMINAL or batch["status"] == "cancelling":
         raise APIError(409, f"Cannot cancel a batch with status '{batch['status']}'.", None, None)
+    if "batches-cancel-ignored" in call.provider.active:
+        return JSONBody(call.apply("batches.cancel", copy.deepcopy(batch)))
     batch.update(status="cancelling", cancelling_at=call.provider.now())
     record.reads = 1  # the next read finds it cancelled
+    if "batches-cancel-at-once" in call.provider.active:  # nothing in flight: done without a cancelling phase
+        batch.update(status="cancelled", cancelled_at=batch["cancelling_at"])
     return JSONBody(call.apply("batches.cancel", copy.deepcopy(batch)))
 
 

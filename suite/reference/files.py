@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from . import forms
+from .faults import FaultContext
 from .params import invalid_value
 from .stored import ListQuery, cut
 from .wire import APIError, JSONBody, RawBody
@@ -35,8 +36,11 @@ class FileStore:
         self.records: dict[str, StoredFile] = {}
         self._sequence = itertools.count()
 
-    def add(self, provider: Provider, filename: str, data: bytes, purpose: str) -> dict:
+    def add(self, provider: Provider, filename: str, data: bytes, purpose: str, ctx: FaultContext | None = None
+            ) -> dict:
         file_id = provider.new_id("file-")
+        if ctx is not None:
+            file_id = provider.active.apply("files.id", file_id, ctx)
         created = provider.now()
         meta = {"id": file_id, "object": "file", "bytes": len(data), "created_at": created,
                 "expires_at": created + BATCH_FILE_LIFETIME if purpose == "batch" else None,
@@ -75,14 +79,14 @@ def upload(call: Call) -> JSONBody:
     purpose = form.fields.get("purpose")
     if purpose is None:
         raise APIError(400, "Missing required parameter: 'purpose'.", "purpose", "missing_required_parameter")
-    if purpose not in UPLOAD_PURPOSES:
+    if purpose not in UPLOAD_PURPOSES and "files-any-purpose" not in call.provider.active:
         raise invalid_value("purpose", purpose, UPLOAD_PURPOSES)
     part = form.files.get("file")
     if part is None:
         raise APIError(400, "Missing required parameter: 'file'.", "file", "missing_required_parameter")
     call.ctx.request = {"purpose": purpose, "filename": part.filename, "multipart_bytes": len(call.raw)}
     store = call.provider.files
-    meta = store.add(call.provider, part.filename, part.data, purpose)
+    meta = store.add(call.provider, part.filename, part.data, purpose, call.ctx)
     record = store.records[meta["id"]]
     record.meta = call.apply("files.upload", meta)  # what is stored is what every later read reports
     return JSONBody(copy.deepcopy(record.meta))
@@ -90,7 +94,7 @@ def upload(call: Call) -> JSONBody:
 
 def list_files(call: Call) -> JSONBody:
     query = call.apply("files.query", list_query(call.query, LIST_DEFAULT_LIMIT, LIST_MAX_LIMIT, "desc"))
-    purpose = call.query.get("purpose")
+    purpose = call.apply("files.purpose", call.query.get("purpose"))
     records = sorted(call.provider.files.records.values(), key=lambda r: (r.meta["created_at"], r.sequence))
     chosen = [r.meta for r in records if purpose is None or r.meta["purpose"] == purpose]
     body = cut(copy.deepcopy(chosen), query, lambda f: f["id"], "file")

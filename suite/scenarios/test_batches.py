@@ -26,7 +26,7 @@ pytestmark = pytest.mark.needs("batches")
 TAG_SALT = "oaic batches v1"
 ENDPOINT = "/v1/chat/completions"
 WINDOW = "24h"
-POLL_PAUSES = (1.0, 2.0, 4.0)  # reads after the first: a handful, a few seconds in all
+POLL_PAUSES = (0.5, 1.0, 2.0)  # reads after the first: a handful, a few seconds in all
 PAGE = 10
 
 

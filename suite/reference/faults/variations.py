@@ -86,4 +86,4 @@ fault("vendor-fields", [], "Bodies, choices, chunks, models and errors carry ext
 # All at once, in an order where each keeps the others legal: whole events are numbered and interleaved with
 # comments first, then re-spelled, and cut into fragments last.
 ALL_AT_ONCE = ("vendor-fields", "sse-ids-retry", "sse-keepalive-comments", "sse-no-space", "sse-crlf",
-               "sse-fragmented")
+               "sse-fragmented", "batches-cancel-at-once", "batches-output-reordered")
