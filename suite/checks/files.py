@@ -112,6 +112,17 @@ def _type_problem(ex: Exchange) -> str | None:
     return None
 
 
+def _wraps(body: bytes, expected: bytes) -> bool:
+    """``body`` is JSON carrying the expected text as a string (itself, or a value of an object)."""
+    try:
+        inner = json.loads(body)
+    except ValueError:
+        return False
+    text = expected.decode("utf-8", "replace")
+    values = inner.values() if isinstance(inner, dict) else [inner]
+    return any(value == text for value in values)
+
+
 @check("files.content.identical", "files.content.type")
 def content(ex: Exchange, expected: bytes) -> Iterable[Finding]:
     """GET /files/{id}/content gives back exactly the uploaded bytes, under a content type that fits them."""
@@ -125,15 +136,7 @@ def content(ex: Exchange, expected: bytes) -> Iterable[Finding]:
                                                 f"file's bytes", status=ex.status)
         return
     body = ex.body or b""
-    wrapped = ""
-    if body != expected:
-        try:
-            inner = json.loads(body)
-        except ValueError:
-            inner = None
-        if inner is not None and expected.decode("utf-8", "replace") in json.dumps(inner, ensure_ascii=False) \
-                or isinstance(inner, str) and inner.encode("utf-8") == expected:
-            wrapped = " (the bytes wrapped in JSON)"
+    wrapped = " (the bytes wrapped in JSON)" if body != expected and _wraps(body, expected) else ""
     yield expect("files.content.identical", body == expected,
                  f"GET {ex.path} returned {len(body)} bytes {short(body[:120], 140)}, the upload was {len(expected)} "
                  f"bytes {short(expected[:120], 140)}{wrapped}", received_bytes=len(body))

@@ -22,6 +22,8 @@ from oaic.errors import BudgetExhausted
 from oaic.exchange import Exchange
 from oaic.transport import NotRecorded, Transport
 
+# As the official SDK asks for a file's content: its bytes, whatever they are (not a JSON answer).
+DOWNLOAD = {"accept": "application/binary"}
 pytestmark = pytest.mark.needs("batches")
 TAG_SALT = "oaic batches v1"
 ENDPOINT = "/v1/chat/completions"
@@ -181,7 +183,7 @@ def test_output_and_error_files(run, verdicts):
         ident = body.get(f"{kind}_file_id")
         if isinstance(ident, str) and ident:
             run.to_delete.append(ident)
-            downloads[kind] = run.api.get(f"/files/{ident}/content")
+            downloads[kind] = run.api.get(f"/files/{ident}/content", headers=DOWNLOAD)
     verdicts.extend(batches.result_files(downloads.get("output"), downloads.get("error"), run.custom_ids, ENDPOINT))
 
 
