@@ -222,7 +222,7 @@ def test_a_list_with_both_batches_passes():
         assert_passes(batches.page(ex, 10), requirement)
     assert_passes(batches.listed(ex, ["batch_old", "batch_new"]), "batches.list.contains")
     for requirement in batches.OBJECT:
-        assert_passes(batches.listed_objects(ex), requirement)
+        assert_passes(batches.listed_objects(ex, ["batch_new", "batch_old"]), requirement)
 
 
 def test_list_pages_judged_under_batches_ids():
@@ -247,8 +247,9 @@ def test_a_list_without_the_new_batches():
 
 
 def test_list_items_that_are_not_documented_batches_fail():
-    assert_fails(batches.listed_objects(page_of([{**OLDER, "status": "succeeded"}])), "batches.status.documented",
-                 'status is "succeeded"')
+    ex = page_of([{**OLDER, "status": "succeeded"}])
+    assert_fails(batches.listed_objects(ex, ["batch_old"]), "batches.status.documented", 'status is "succeeded"')
+    assert batches.listed_objects(ex, ["batch_new"]) == []  # not this run's: not judged
 
 
 # -- cancel -------------------------------------------------------------------------------------------------

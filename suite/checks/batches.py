@@ -149,10 +149,11 @@ def observed(ex: Exchange) -> Iterable[Finding]:
 
 
 @check(*OBJECT)
-def listed_objects(ex: Exchange) -> Iterable[Finding]:
-    """The batches of a list page, each judged as a batch object."""
+def listed_objects(ex: Exchange, ids: Sequence[str]) -> Iterable[Finding]:
+    """The batches ``ids`` (this run's) on a list page, each judged as a batch object. Other batches of the
+    account may predate what is judged today: they are left alone."""
     for index, item in enumerate(pagination.page_items(ex) or []):
-        if isinstance(item, dict):
+        if isinstance(item, dict) and item.get("id") in ids:
             yield from object_findings(item, f"GET {ex.path} data/{index}")
 
 

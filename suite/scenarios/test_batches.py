@@ -210,7 +210,7 @@ def test_cancel_and_list(run, verdicts):
         verdicts.unsupported([r for r in sorted(verdicts.covered) if r.startswith("batches.list.")], large)
         return
     verdicts.extend(batches.page(large, PAGE))
-    verdicts.extend(batches.listed_objects(large))
+    verdicts.extend(batches.listed_objects(large, [run.first, ident]))
     verdicts.extend(batches.listed(large, [run.first, ident]))
     if batches.body_of(cancel) is not None:
         verdicts.extend(batches.after_cancel(large, ident))
