@@ -9,6 +9,7 @@ with a multipart boundary derived from their parts, so the same run always sends
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,12 +44,14 @@ class Upload:
 
 
 def uploads(tag: str) -> tuple[Upload, Upload]:
-    """A plain text file (user_data) and a JSONL file (batch), in the order they are uploaded."""
-    text = Upload(f"oaic-{tag}.txt", f"oaic files check {tag}\r\nsecond line\n".encode(), "user_data",
-                  "text/plain")
-    lines = Upload(f"oaic-{tag}.jsonl", f'{{"oaic": "{tag}", "n": 1}}\n{{"oaic": "{tag}", "n": 2}}\n'.encode(),
-                   "batch", "application/jsonl")
-    return text, lines
+    """A plain text file (user_data) and a JSONL file of two valid batch requests (batch, never run), in the order
+    they are uploaded. The JSONL file is the one downloaded: OpenAI refuses to give back some purposes' files, never
+    a batch file's. Its first line ends in CRLF, so a server that rewrites line endings is seen."""
+    text = Upload(f"oaic-{tag}.txt", f"oaic files check {tag}\n".encode(), "user_data", "text/plain")
+    line = {"method": "POST", "url": "/v1/chat/completions",
+            "body": {"model": "oaic-unused", "messages": [{"role": "user", "content": "Say hi."}], "max_tokens": 1}}
+    data = "".join(json.dumps({"custom_id": f"oaic-{tag}-{n}", **line}) + end for n, end in ((1, "\r\n"), (2, "\n")))
+    return text, Upload(f"oaic-{tag}.jsonl", data.encode(), "batch", "application/jsonl")
 
 
 def upload(api: Transport, item: Upload | None, purpose: str) -> Exchange:
@@ -130,9 +133,9 @@ def test_upload_returns_the_file_object(run, verdicts):
 def test_retrieve_and_download(run, verdicts):
     if not need_both(run, verdicts):
         return
-    first = run.ids[0]
-    verdicts.extend(files.retrieved(run.api.get(f"/files/{first}"), run.original(0)))
-    verdicts.extend(files.content(run.api.get(f"/files/{first}/content", headers=DOWNLOAD), run.items[0].data))
+    batch_file = run.ids[1]
+    verdicts.extend(files.retrieved(run.api.get(f"/files/{batch_file}"), run.original(1)))
+    verdicts.extend(files.content(run.api.get(f"/files/{batch_file}/content", headers=DOWNLOAD), run.items[1].data))
 
 
 LIST_REQUIREMENTS = ("files.list.contains", "files.list.order", "files.list.shape", "files.list.limit",
