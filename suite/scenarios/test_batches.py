@@ -239,7 +239,11 @@ INVALID = [
     pytest.param(req, overrides, what, marks=pytest.mark.covers(req), id=req.rsplit(".", 1)[1])
     for req, overrides, what in INVALID])
 def test_invalid_creation_is_refused(run, verdicts, requirement, overrides, what):
-    if run.upload_input() is None:
+    uploaded = run.upload_input()
+    if run.unsupported is not None:  # no /files or /batches endpoint: nothing could be refused
+        verdicts.unsupported([requirement], run.unsupported)
+        return
+    if uploaded is None:
         verdicts.skip([requirement], "not judged: the input file was not uploaded")
         return
     verdicts.extend(batches.refused(run.create(**overrides), requirement, what))
