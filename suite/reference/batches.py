@@ -113,7 +113,7 @@ def cancel(call: Call) -> JSONBody:
     record = call.provider.batches.get(call.path_params["batch_id"])
     batch = record.batch
     if batch["status"] in TERMINAL or batch["status"] == "cancelling":
-        raise APIError(409, f"Cannot cancel a batch with status '{batch['status']}'.", None, None)
+        raise APIError(400, f"Cannot cancel a batch with status '{batch['status']}'.", None, None)
     if "batches-cancel-ignored" in call.provider.active:
         return JSONBody(call.apply("batches.cancel", copy.deepcopy(batch)))
     batch.update(status="cancelling", cancelling_at=call.provider.now())
