@@ -34,6 +34,8 @@ CAPABILITIES: dict[str, str] = {
     "responses_streaming": "stream: true on the Responses API",
     "auth": "the target rejects requests without a valid key (401)",
     "rate_limit_headers": "x-ratelimit-* headers on responses",
+    "files": "POST /files (multipart upload) and the /files list, retrieve, content and delete",
+    "batches": "POST /batches from an uploaded JSONL file (lines run on the chat model), retrieve, list, cancel",
 }
 # A chat model alone claims this much; a model given for another area claims that area.
 DEFAULT_CAPABILITIES = {"models", "chat", "streaming"}

@@ -1,36 +1,43 @@
-"""multipart/form-data request bodies with a deterministic boundary.
+"""multipart/form-data request bodies (file uploads) with a fixed boundary.
 
-httpx encodes the form; the boundary is derived from the content instead of being random, so the same upload is
-the same bytes on every run and a recorded request is found again on replay (matching compares bodies).
+The boundary is derived from the parts themselves, so the same upload always gives the same bytes: a recorded
+run replays (recordings match a body that is not JSON byte for byte), and nothing random reaches a cassette.
+Encoded here rather than by httpx, which falls back to a urlencoded form when there is no file part (and a form
+without its file is one of the uploads the suite sends on purpose).
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 
-import httpx
-
-FileField = tuple[str, bytes, str]  # (filename, content, content type)
+FilePart = tuple[str, bytes, str]  # filename, bytes, content type
 
 
-def boundary_for(fields: dict[str, str], files: dict[str, FileField]) -> str:
+def _quoted(value: str) -> str:
+    # As browsers and httpx do (RFC 7578 4.2): quotes and line breaks percent-encoded inside the quoted string.
+    return '"' + value.replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A") + '"'
+
+
+def boundary_for(fields: Mapping[str, str], files: Mapping[str, FilePart]) -> str:
     digest = hashlib.sha256()
     for name, value in sorted(fields.items()):
         digest.update(f"{name}={value}\0".encode())
-    for name, (filename, content, content_type) in sorted(files.items()):
-        digest.update(f"{name}:{filename}:{content_type}\0".encode())
-        digest.update(content)
+    for name, (filename, data, content_type) in sorted(files.items()):
+        digest.update(f"{name}={filename};{content_type}\0".encode() + data)
     return "oaic-" + digest.hexdigest()[:32]
 
 
-def encode(fields: dict[str, str], files: dict[str, FileField]) -> tuple[bytes, str]:
-    """(body, content type header value) of a multipart/form-data request with these fields and files."""
+def encode(fields: Mapping[str, str], files: Mapping[str, FilePart]) -> tuple[bytes, dict[str, str]]:
+    """(body, headers) of a multipart/form-data request: ``fields`` as text parts, then ``files`` as
+    name -> (filename, bytes, content type) file parts."""
     boundary = boundary_for(fields, files)
-    content_type = f"multipart/form-data; boundary={boundary}"
-    if not files:  # httpx encodes fields without a file as urlencoded: a fields-only form is built here
-        parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
-                 for name, value in fields.items()]
-        return ("".join(parts) + f"--{boundary}--\r\n").encode("utf-8"), content_type
-    request = httpx.Request("POST", "http://multipart.invalid/", data=fields or None, files=files,
-                            headers={"content-type": content_type})
-    return request.read(), content_type
+    parts = []
+    for name, value in fields.items():
+        parts.append(f"--{boundary}\r\nContent-Disposition: form-data; name={_quoted(name)}\r\n\r\n".encode()
+                     + value.encode() + b"\r\n")
+    for name, (filename, data, content_type) in files.items():
+        parts.append(f"--{boundary}\r\nContent-Disposition: form-data; name={_quoted(name)}; "
+                     f"filename={_quoted(filename)}\r\nContent-Type: {content_type}\r\n\r\n".encode() + data + b"\r\n")
+    body = b"".join(parts) + f"--{boundary}--\r\n".encode()
+    return body, {"content-type": f"multipart/form-data; boundary={boundary}"}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -105,6 +106,7 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
     handed = [p for p in config.pluginmanager.get_plugins() if isinstance(p, RunHandle)]
     if handed:
         config.stash[RUN_KEY] = handed[0].run
+        config.pluginmanager.register(CollectionErrors(handed[0].run))
         return None
     if not _names_scenarios(config.invocation_params.args):
         return None  # not an oaic run: stay out of the way
@@ -112,6 +114,7 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
         if config.getoption("numprocesses", None) or getattr(config, "workerinput", None) is not None:
             raise UsageError("pytest -n (pytest-xdist) is not supported for oaic runs yet: run without -n")
         config.stash[RUN_KEY] = Run.build(option_values(config))
+        config.pluginmanager.register(CollectionErrors(config.stash[RUN_KEY]))
     except UsageError as exc:
         print(f"oaic: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -185,6 +188,19 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         items[:] = keep
 
 
+class CollectionErrors:
+    """Registered beside a Run: a scenario module that cannot be collected is a suite error, said in the results
+    (the run is INCOMPLETE), never silently absent."""
+
+    def __init__(self, run: Run) -> None:
+        self.run = run
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            text = str(report.longrepr).strip().splitlines()
+            self.run.results.suite_errors.append(f"cannot collect {report.nodeid}: {text[-1] if text else 'error'}")
+
+
 def pytest_deselected(items: list[pytest.Item]) -> None:
     """Requirements a -k or -m expression left out are not judged: the results say so (never a silent skip)."""
     for item in items:
@@ -214,14 +230,23 @@ def pytest_runtest_setup(item: pytest.Item):
         if missing:
             run.results.capability_missing(item.stash.get(COVERED_KEY, set()), item.nodeid, missing[0])
             pytest.skip(f"not claimed: the target does not claim capability '{missing[0]}'")
-    with test_scope(_scope(item, "setup")) if run is not None and _is_scenario(item) else _null():
+    if run is None or not _is_scenario(item):
         return (yield)
+    with test_scope(_scope(item, "setup")):
+        try:
+            return (yield)
+        except (pytest.skip.Exception, KeyboardInterrupt):
+            raise
+        except BaseException as exc:  # a fixture failed: the scenario cannot judge what it covers
+            verdict, message = _unjudged(exc, f"suite error in the setup of {item.name}")
+            run.results.unjudged(item.stash.get(COVERED_KEY, set()), item.nodeid, verdict, message)
+            raise
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
     run = _run(item.config)
-    with test_scope(_scope(item, "teardown")) if run is not None and _is_scenario(item) else _null():
+    with test_scope(_scope(item, "teardown")) if run is not None and _is_scenario(item) else nullcontext():
         return (yield)
 
 
@@ -234,17 +259,11 @@ def pytest_runtest_call(item: pytest.Item):
     with test_scope(_scope(item, "call")):
         try:
             result = yield
-        except BudgetExhausted as exc:
-            run.results.unjudged(covered, item.nodeid, ERROR, f"not judged: {exc}")
-            return None
-        except NotRecorded as exc:
-            run.results.unjudged(covered, item.nodeid, NOT_RECORDED, str(exc))
-            return None
-        except pytest.skip.Exception:
+        except (pytest.skip.Exception, KeyboardInterrupt):
             raise
-        except Exception as exc:  # a scenario bug or a server answer the scenario did not foresee
-            run.results.unjudged(covered, item.nodeid, ERROR,
-                                 f"suite error in {item.name}: {exc.__class__.__name__}: {exc}")
+        except Exception as exc:  # budget, not recorded, a scenario bug or an answer it did not foresee
+            verdict, message = _unjudged(exc, f"suite error in {item.name}")
+            run.results.unjudged(covered, item.nodeid, verdict, message)
             return None
     failures = [f for f in run.results.findings_of(item.nodeid)
                 if f.verdict == FAIL or (f.verdict == WARN and run.results.strict)]
@@ -256,12 +275,14 @@ def pytest_runtest_call(item: pytest.Item):
     return result
 
 
-class _null:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
+def _unjudged(exc: BaseException, where: str) -> tuple[str, str]:
+    """The verdict and message for requirements a scenario could not judge because of ``exc``."""
+    if isinstance(exc, BudgetExhausted):
+        return ERROR, f"not judged: {exc}"
+    if isinstance(exc, NotRecorded):
+        return NOT_RECORDED, str(exc)
+    text = str(exc).strip().splitlines()
+    return ERROR, f"{where}: {exc.__class__.__name__}: {text[0] if text else ''}"
 
 
 # -- the end ---------------------------------------------------------------------------------------------------------
@@ -269,7 +290,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     run = _run(session.config)
     if run is None:
         return
-    interrupted = exitstatus == pytest.ExitCode.INTERRUPTED
+    # pytest says "interrupted" for collection errors too: those are suite errors (see pytest_collectreport)
+    interrupted = exitstatus == pytest.ExitCode.INTERRUPTED and not run.results.suite_errors
     results = run.finish(interrupted=interrupted)
     session.config.stash[RESULT_KEY] = results
     if exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED) \

@@ -49,6 +49,7 @@ class Results:
         self._by_test: dict[str, set[str]] = {}
         self._deselected: dict[str, str] = {}  # requirement -> a deselected test that covers it
         self.interrupted = False
+        self.suite_errors: list[str] = []  # what kept part of the suite from running at all (a scenario bug)
         self.spent: dict[str, int] = {}
         self.metrics: dict[str, list[float]] = defaultdict(list)
         self.notes: list[str] = []
@@ -155,7 +156,7 @@ class Results:
         totals = self.totals()
         if totals[FAIL] or (self.strict and totals[WARN]):
             return NOT_CONFORMANT
-        if self.interrupted or totals[ERROR] or totals[NOT_RECORDED]:
+        if self.interrupted or self.suite_errors or totals[ERROR] or totals[NOT_RECORDED]:
             return INCOMPLETE
         return CONFORMANT
 
@@ -178,6 +179,7 @@ class Results:
             "strict": self.strict,
             "result": self.overall(),
             "interrupted": self.interrupted,
+            "suite_errors": self.suite_errors,
             "judged": dict(zip(("judged", "supported"), self.judged_count())),
             "exit_code": self.exit_code(),
             "totals": self.totals(),
@@ -228,6 +230,7 @@ def from_json(data: dict[str, Any], catalogue: Catalogue) -> Results:
         results.notes.append(f"{len(dropped)} requirement(s) in the file are no longer catalogued: "
                              + ", ".join(sorted(map(str, dropped))))
     results.interrupted = bool(data.get("interrupted"))
+    results.suite_errors = [str(e) for e in data.get("suite_errors") or []]
     results.spent = data.get("spent") or {}
     results.started, results.finished = data.get("started", ""), data.get("finished")
     return results

@@ -33,7 +33,7 @@ def pytest_args(extra: str = "") -> list[str]:
     root = str(Path(__file__).resolve().parent.parent)
     return ["--rootdir", root, "--pyargs", "oaic.scenarios", "-qq", "--no-header",
             # unraisableexception collects garbage at the end of every run: a noticeable share of a short one
-            "-p", "no:cacheprovider", "-p", "no:unraisableexception", "--tb=no", "-rN", "-W", "ignore::DeprecationWarning", *shlex.split(extra or "")]
+            "-p", "no:cacheprovider", "-p", "no:unraisableexception", "--continue-on-collection-errors", "--tb=no", "-rN", "-W", "ignore::DeprecationWarning", *shlex.split(extra or "")]
 
 
 def run_suite(values: dict[str, Any]) -> RunOutcome:

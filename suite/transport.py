@@ -126,6 +126,8 @@ class Transport:
         if self.store is not None and self.store.replaying:
             self.stats.requests += 1
             exchange = self.store.replay(method, path, json, content, scope)
+            # What this run sends, as a live run would capture it (checks may read the request's Accept header).
+            exchange.request_headers = exchange.request_headers or scrub_headers(send_headers)
             self._count_stall(exchange)
             self._account(exchange)
             self._notify(exchange, scope)

@@ -71,3 +71,14 @@ def test_honest_unsupported():
     assert common.honest_unsupported(Exchange.from_parts(status=404, body=OPENAI_ERROR))
     assert not common.honest_unsupported(Exchange.from_parts(status=404, body={"detail": "Not Found"}))
     assert not common.honest_unsupported(Exchange.from_parts(status=400, body=OPENAI_ERROR))
+
+
+def test_a_download_that_asked_for_bytes_is_not_held_to_json():
+    def download(accept: str, status: int = 200) -> Exchange:
+        return Exchange.from_parts(method="GET", path="/files/file-abc/content", status=status, body=b"raw\n",
+                                   headers={"content-type": "application/octet-stream"},
+                                   request_headers={"accept": accept})
+    assert common.json_response(download("application/binary")) == []
+    assert_fails(common.json_response(download("*/*")), "transport.json.content-type", "application/octet-stream")
+    assert_fails(common.json_response(download("application/binary", 404)), "transport.json.content-type",
+                 "expected application/json")

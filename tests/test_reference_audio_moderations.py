@@ -21,17 +21,17 @@ def api():
 
 
 def transcribe(api, fields, files=None):
-    body, content_type = encode(fields, {"file": CLIP} if files is None else files)
-    return api.post("/v1/audio/transcriptions", content=body, headers={"content-type": content_type})
+    body, headers = encode(fields, {"file": CLIP} if files is None else files)
+    return api.post("/v1/audio/transcriptions", content=body, headers=headers)
 
 
 def test_multipart_bodies_are_deterministic_and_the_boundary_never_in_the_content():
-    first, content_type = encode({"model": "m", "response_format": "srt"}, {"file": CLIP})
-    again, same_type = encode({"model": "m", "response_format": "srt"}, {"file": ("tone.wav", tone_wav(), "audio/wav")})
-    assert (first, content_type) == (again, same_type)
-    boundary = content_type.split("boundary=")[1]
+    first, headers = encode({"model": "m", "response_format": "srt"}, {"file": CLIP})
+    again, same = encode({"model": "m", "response_format": "srt"}, {"file": ("tone.wav", tone_wav(), "audio/wav")})
+    assert (first, headers) == (again, same)
+    boundary = headers["content-type"].split("boundary=")[1]
     assert first.count(boundary.encode()) == 4 and boundary.encode() not in CLIP[1]
-    assert encode({"model": "n"}, {"file": CLIP})[1] != content_type
+    assert encode({"model": "n"}, {"file": CLIP})[1] != headers
     fields_only, _ = encode({"model": "m"}, {})
     assert fields_only.endswith(b"--\r\n") and b'name="model"\r\n\r\nm\r\n' in fields_only
 

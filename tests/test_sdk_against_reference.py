@@ -200,3 +200,43 @@ def test_audio_transcriptions_in_every_format(client):
         client.audio.transcriptions.create(model="no-such-model", file=clip)
     with pytest.raises(openai.BadRequestError):
         client.audio.transcriptions.create(model="ref-whisper", file=("notes.txt", b"hello", "text/plain"))
+
+
+def test_files_upload_list_retrieve_content_delete(client):
+    data = b'{"n": 1}\r\n{"n": 2}\n'
+    uploaded = client.files.create(file=("lines.jsonl", data, "application/jsonl"), purpose="user_data")
+    assert uploaded.id.startswith("file-") and uploaded.bytes == len(data) and uploaded.filename == "lines.jsonl"
+    other = client.files.create(file=("two.txt", b"two"), purpose="assistants")
+    assert [f.id for f in client.files.list(purpose="user_data")] == [uploaded.id]
+    walked = [f.id for f in client.files.list(limit=1, order="asc")]  # auto-paginates with after=
+    assert walked == [uploaded.id, other.id]
+    assert client.files.retrieve(uploaded.id).purpose == "user_data"
+    assert client.files.content(uploaded.id).read() == data
+    deleted = client.files.delete(uploaded.id)
+    assert deleted.deleted and deleted.id == uploaded.id
+    with pytest.raises(openai.NotFoundError):
+        client.files.retrieve(uploaded.id)
+    with pytest.raises(openai.BadRequestError):
+        client.files.create(file=("x.txt", b"x"), purpose="sideways")
+    client.files.delete(other.id)
+
+
+def test_batches_create_retrieve_list_cancel(client):
+    lines = [{"custom_id": f"r{n}", "method": "POST", "url": "/v1/chat/completions",
+              "body": {"model": "ref-chat", "messages": [{"role": "user", "content": f"Say {n}."}], "max_tokens": 3}}
+             for n in (1, 2)]
+    source = client.files.create(file=("in.jsonl", "".join(json.dumps(x) + "\n" for x in lines).encode()),
+                                 purpose="batch")
+    batch = client.batches.create(input_file_id=source.id, endpoint="/v1/chat/completions", completion_window="24h")
+    assert batch.status == "validating" and batch.id.startswith("batch_")
+    done = client.batches.retrieve(batch.id)
+    assert done.status == "completed" and done.request_counts.completed == 2 and done.completed_at
+    results = [json.loads(x) for x in client.files.content(done.output_file_id).text.splitlines()]
+    assert sorted(r["custom_id"] for r in results) == ["r1", "r2"]
+    assert all(r["response"]["status_code"] == 200 for r in results)
+    second = client.batches.create(input_file_id=source.id, endpoint="/v1/chat/completions", completion_window="24h")
+    assert client.batches.cancel(second.id).status == "cancelling"
+    assert client.batches.retrieve(second.id).status == "cancelled"
+    assert [b.id for b in client.batches.list(limit=1)] == [second.id, batch.id]  # auto-paginates, newest first
+    with pytest.raises(openai.BadRequestError):
+        client.batches.create(input_file_id=source.id, endpoint="/v1/chat/completions", completion_window="1h")

@@ -90,10 +90,18 @@ def plain_text_requested(ex: Exchange) -> bool:
             and fields.get("response_format") in PLAIN_TEXT_FORMATS)
 
 
+def asked_for_other_than_json(ex: Exchange) -> bool:
+    """The request's Accept header names a type that is not JSON (a file download: bytes, not JSON)."""
+    accept = ex.request_headers.get("accept", "").lower()
+    return bool(accept) and "json" not in accept and "*/*" not in accept
+
+
 @check("transport.json.content-type")
 def json_response(ex: Exchange) -> Iterable[Finding]:
-    """A non-streamed response is application/json and parses (plain-text transcription formats excepted)."""
-    if ex.status is None or ex.is_stream or ex.error_kind or plain_text_requested(ex):
+    """A non-streamed response is application/json and parses (unless the request asked for another type, or a
+    plain-text transcription format, and got a success)."""
+    if ex.status is None or ex.is_stream or ex.error_kind or plain_text_requested(ex) \
+            or (ex.ok and asked_for_other_than_json(ex)):
         return
     req = "transport.json.content-type"
     if ex.content_type != "application/json":

@@ -8,6 +8,7 @@ query parameters ``limit``, ``after`` and ``order``. A scenario fetches pages (o
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from ..exchange import Exchange
@@ -221,3 +222,16 @@ def rejected_param(ex: Exchange, param: str, value: Any) -> Iterable[Finding]:
     else:
         yield failed(req, f"{what} answered {ex.describe()}; an invalid query parameter is a client error (4xx)"
                           + (", never a 5xx" if ex.status >= 500 else ""), status=ex.status)
+
+
+# Other areas judge their own lists with the checks above, under their own requirement ids (so a target claiming
+# files but not stored completions is judged on its files list): pagination.X becomes <area>.list.<suffix>.
+AREA_SUFFIXES = {"pagination.list.shape": "shape", "pagination.limit.respected": "limit",
+                 "pagination.cursor.ids": "cursor-ids", "pagination.has-more": "has-more",
+                 "pagination.after.continues": "after", "pagination.walk.complete": "walk",
+                 "pagination.order.desc": "order"}
+
+
+def for_area(findings: Iterable[Finding], area: str) -> list[Finding]:
+    return [replace(f, requirement=f"{area}.list.{AREA_SUFFIXES[f.requirement]}")
+            if f.requirement in AREA_SUFFIXES else f for f in findings]

@@ -69,13 +69,21 @@ class Upload:
     content_type: str
 
 
-class TextBody:
-    """A finished non-JSON answer (transcriptions as text, srt, vtt): status, text and its content type."""
+class RawBody:
+    """A finished non-JSON answer: bytes sent as they are (a file's content), with their content type."""
 
-    def __init__(self, text: str, content_type: str = "text/plain; charset=utf-8", status: int = 200) -> None:
-        self.text = text
+    def __init__(self, data: bytes, content_type: str = "application/octet-stream", status: int = 200) -> None:
+        self.data = data
         self.content_type = content_type
         self.status = status
+
+
+class TextBody(RawBody):
+    """A finished plain-text answer (transcriptions as text, srt, vtt)."""
+
+    def __init__(self, text: str, content_type: str = "text/plain; charset=utf-8", status: int = 200) -> None:
+        super().__init__(text.encode("utf-8"), content_type, status)
+        self.text = text
 
 
 class EventStream:
@@ -113,9 +121,9 @@ def serialize_json(answer: JSONBody, request_id: str, active: ActiveFaults, ctx:
     return active.apply("response.status", answer.status, ctx), headers, body
 
 
-def serialize_text(answer: TextBody, request_id: str, active: ActiveFaults, ctx: FaultContext):
-    """(status, headers, body) of a plain-text answer; the same wire hooks as JSON bodies."""
-    body = active.apply("response.body", answer.text.encode("utf-8"), ctx)
+def serialize_raw(answer: RawBody, request_id: str, active: ActiveFaults, ctx: FaultContext):
+    """(status, headers, body) of a raw or plain-text answer; the same wire hooks as a JSON body."""
+    body = active.apply("response.body", answer.data, ctx)
     headers = active.apply("response.headers", base_headers(request_id, answer.content_type), ctx)
     return active.apply("response.status", answer.status, ctx), headers, body
 

@@ -63,6 +63,8 @@ def render(results: Results, verbose: bool = False, secrets: list[str] | None = 
             lines.append("requests by scenario: " + ", ".join(f"{name} {count}" for name, count in per_file.items()))
     for note in results.notes:
         lines.append(f"note: {safe_display(note, 1000, secrets)}")
+    for error in results.suite_errors:
+        lines.append(f"suite error: {safe_display(error, 1000, secrets)}")
     judged, supported = results.judged_count()
     lines.append(f"judged: {judged} of the {supported} requirements the target supports")
     code = results.exit_code()

@@ -16,9 +16,8 @@ CLIP = ("tone.wav", tone_wav(), "audio/wav")
 
 def transcribe(api, fields: dict[str, str], with_file: bool = True):
     """POST the form. The exchange's request_json records the form fields, so checks can read what was asked."""
-    body, content_type = multipart.encode(fields, {"file": CLIP} if with_file else {})
-    return api.request("POST", "/audio/transcriptions", json=fields, content=body,
-                       headers={"content-type": content_type})
+    body, headers = multipart.encode(fields, {"file": CLIP} if with_file else {})
+    return api.request("POST", "/audio/transcriptions", json=fields, content=body, headers=headers)
 
 
 def endpoint_missing(ex) -> bool:

@@ -27,11 +27,20 @@ comes back; each active fault that has a hook for POINT transforms the value in 
     stored.list / stored.retrieve / stored.messages / stored.update / stored.delete   stored chat completions
     stored.query       both stored lists: the parsed, valid ``stored.ListQuery`` before the page is cut
     auth               True when the request's key is accepted; a fault may accept a wrong or missing key
+    files.id / files.upload      a new file's id / its file object, before it is stored (later reads show it)
+    files.query / files.purpose  GET /files: the parsed ListQuery / the purpose filter (None: no filter)
+    files.list / files.retrieve / files.content / files.delete   the answers (files.content: a wire.RawBody)
+    files.remove       True when DELETE /files/{id} really removes the file
+    batches.id / batches.create / batches.retrieve / batches.cancel / batches.list   a new batch's id / answers
+    batches.query      GET /batches: the parsed ListQuery
+    batches.output / batches.errors / batches.counts   a finished batch's result lines (lists of dicts) and counts
 
 ``ctx`` is a ``FaultContext`` (method, path, query, request JSON, endpoint name). Endpoint names: models.list,
 models.retrieve, chat.completions, stored.list, stored.retrieve, stored.update, stored.delete, stored.messages,
 completions, embeddings, moderations, audio.transcriptions, responses.create, responses.retrieve,
-responses.delete, responses.input_items, and "unrouted" for unknown paths and methods. A hook inside an endpoint (request and the endpoint points) may raise
+responses.delete, responses.input_items, files.upload, files.list, files.retrieve, files.delete, files.content,
+batches.create, batches.list, batches.retrieve, batches.cancel, and "unrouted" for unknown paths and methods. A hook
+inside an endpoint (request and the endpoint points) may raise
 ``oaic.reference.wire.APIError`` to answer with that error instead. Besides hooks, provider code may
 ask ``"name" in active`` for behaviours that are not a transform, and hooks on ``sse.bytes`` (or a lazy
 ``response.body``) may insert ``Stall(seconds)`` / ``Close()`` markers that the server turns into a pause or an

@@ -126,4 +126,5 @@ fault("transcription-json-only", [], "Transcription formats other than json are 
 # All at once, in an order where each keeps the others legal: whole events are numbered and interleaved with
 # comments first, then re-spelled, and cut into fragments last.
 ALL_AT_ONCE = ("vendor-fields", "sse-ids-retry", "sse-keepalive-comments", "sse-no-space", "sse-crlf",
-               "sse-fragmented", "moderations-new-category", "subtitle-variants")
+               "sse-fragmented", "moderations-new-category", "subtitle-variants", "batches-cancel-at-once",
+               "batches-output-reordered")
