@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from . import catalogue as catalogue_module
+from .baseline import load_baseline
 from .catalogue import CatalogueError
 from .errors import BudgetExhausted, UsageError
 from .exchange import Exchange
@@ -66,6 +67,7 @@ class RunState:
         try:
             self.selected = self.catalogue.select(values.get("only"), values.get("skip"))
             self.target: Target = build_target(target_flags(values), require_base_url=self.mode != "replay")
+            self.baseline = load_baseline(values.get("baseline"))
         except (UsageError, CatalogueError) as exc:
             pytest.exit(f"oaic: error: {exc}", returncode=2)
         self.store = None
@@ -82,6 +84,7 @@ class RunState:
         self.transport.on_exchange = self.on_exchange
         self.results = Results(self.catalogue, self.selected, strict=bool(values.get("strict")), mode=self.mode,
                                target=self.public_target(), claimed=set(self.target.capabilities))
+        self.results.baseline = self.baseline
         self.current: Verdicts | None = None
         self.requests_by_scenario: dict[str, int] = {}  # scenario file (chat, tools, ...) -> requests sent
         self.clock_start = time.monotonic()
@@ -150,6 +153,7 @@ class Verdicts:
     def exchange_seen(self, exchange: Exchange) -> None:
         from .checks.common import json_response, transport_health
 
+        self.state.results.add_exchange(exchange, self.test)
         scenario_file = self.test.split("::")[0].rsplit("/", 1)[-1].removesuffix(".py").removeprefix("test_")
         self.state.requests_by_scenario[scenario_file] = self.state.requests_by_scenario.get(scenario_file, 0) + 1
         self.extend(transport_health(exchange))

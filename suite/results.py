@@ -5,11 +5,18 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .catalogue import Catalogue, Requirement
 from .findings import ERROR, FAIL, NOT_RECORDED, PASS, SEVERITY, SKIP, UNSUPPORTED, VERDICTS, WARN, Finding
+
+if TYPE_CHECKING:
+    from .baseline import Baseline, BaselineOutcome
+    from .exchange import Exchange
+
+METRIC_VALUES_KEPT = 1000  # raw values per metric in results.json, for the report's chart
+CONFORMANT, NOT_CONFORMANT, INCOMPLETE = "CONFORMANT", "NOT CONFORMANT", "INCOMPLETE"
 
 
 def now_iso() -> str:
@@ -47,6 +54,9 @@ class Results:
         self.started = now_iso()
         self.finished: str | None = None
         self.duration: float = 0.0
+        self.exchanges: list[dict[str, Any]] = []  # compact views (exchange_view.compact), for the report
+        self._last_exchange: dict[str, int] = {}  # test -> index of its latest exchange
+        self.baseline: Baseline | None = None  # known failures (--baseline)
 
     def add(self, finding: Finding, test: str = "") -> Finding | None:
         """Record one finding; a broken SHOULD/MAY becomes ``warn``. Findings outside the selection are dropped."""
@@ -59,8 +69,19 @@ class Results:
             finding.verdict = WARN
         if test and not finding.test:
             finding.test = test
+        if finding.exchange is None and finding.test in self._last_exchange:
+            finding.exchange = self._last_exchange[finding.test]  # checks judge the exchange just made
         self.findings.append(finding)
         return finding
+
+    def add_exchange(self, exchange: Exchange, test: str = "") -> int:
+        """Keep a compact, scrubbed view of one exchange; findings of ``test`` added next refer to it."""
+        from .exchange_view import compact
+
+        self.exchanges.append(compact(exchange, test))
+        index = len(self.exchanges) - 1
+        self._last_exchange[test] = index
+        return index
 
     def metric(self, name: str, value: float) -> None:
         self.metrics[name].append(round(float(value), 4))
@@ -92,11 +113,31 @@ class Results:
         return {verdict: counts.get(verdict, 0) for verdict in VERDICTS}
 
     def exit_code(self) -> int:
-        """0: no MUST failure (and no SHOULD failure with --strict); 1: conformance failures."""
-        totals = self.totals()
-        if totals[FAIL] or (self.strict and totals[WARN]):
-            return 1
+        """0: no MUST failure (and no SHOULD failure with --strict) outside the known failures of the baseline;
+        1: conformance failures."""
+        known = self.baseline.known if self.baseline is not None else set()
+        for item in self.by_requirement():
+            if item.requirement.id in known:
+                continue
+            if item.verdict == FAIL or (self.strict and item.verdict == WARN):
+                return 1
         return 0
+
+    def overall(self) -> str:
+        """The one-word verdict every report opens with."""
+        if self.exit_code() == 1:
+            return NOT_CONFORMANT
+        totals = self.totals()
+        if totals[ERROR] or totals[NOT_RECORDED] or getattr(self, "interrupted", False):
+            return INCOMPLETE
+        return CONFORMANT
+
+    def baseline_outcome(self) -> BaselineOutcome | None:
+        if self.baseline is None:
+            return None
+        from .baseline import compare
+
+        return compare({r.requirement.id: r.verdict for r in self.by_requirement()}, self.baseline, self.strict)
 
     def to_json(self) -> dict[str, Any]:
         requirements = self.by_requirement()
@@ -110,6 +151,7 @@ class Results:
             "duration_s": round(self.duration, 3),
             "strict": self.strict,
             "exit_code": self.exit_code(),
+            "verdict": self.overall(),
             "totals": self.totals(),
             "spent": self.spent,
             "requirements": [
@@ -131,8 +173,11 @@ class Results:
                 for r in requirements if r.verdict == SKIP and not any(
                     f.requirement == r.requirement.id for f in self.findings)
             ],
-            "metrics": {name: summarize(values) for name, values in sorted(self.metrics.items())},
+            "metrics": {name: {**summarize(values), "values": values[:METRIC_VALUES_KEPT]}
+                        for name, values in sorted(self.metrics.items())},
             "notes": self.notes,
+            **({"baseline": outcome.to_json()} if (outcome := self.baseline_outcome()) else {}),
+            "exchanges": self.exchanges,
         }
 
 
@@ -148,12 +193,24 @@ def from_json(data: dict[str, Any], catalogue: Catalogue) -> Results:
         if item.get("requirement") not in catalogue:
             dropped.add(item.get("requirement"))
             continue
+        exchange = item.get("exchange")
         results.findings.append(Finding(item["requirement"], item["verdict"], item.get("message", ""),
-                                        item.get("evidence") or {}, item.get("test", "")))
+                                        item.get("evidence") or {}, item.get("test", ""),
+                                        exchange if isinstance(exchange, int) else None))
     if dropped:
         results.notes.append(f"{len(dropped)} requirement(s) in the file are no longer catalogued: "
                              + ", ".join(sorted(map(str, dropped))))
     results.spent = data.get("spent") or {}
+    results.exchanges = [e for e in data.get("exchanges") or [] if isinstance(e, dict)]
+    for name, summary in (data.get("metrics") or {}).items():
+        if isinstance(summary, dict) and isinstance(summary.get("values"), list):
+            results.metrics[name] = [float(v) for v in summary["values"] if isinstance(v, (int, float))]
+    if data.get("baseline"):
+        from .baseline import Baseline
+
+        results.baseline = Baseline.from_outcome(data["baseline"])
+    if data.get("interrupted"):
+        results.interrupted = True  # type: ignore[attr-defined]
     results.started, results.finished = data.get("started", ""), data.get("finished")
     return results
 

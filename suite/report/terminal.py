@@ -57,9 +57,17 @@ def render(results: Results, verbose: bool = False) -> str:
             lines.append("requests by scenario: " + ", ".join(f"{name} {count}" for name, count in per_file.items()))
     for note in results.notes:
         lines.append(f"note: {note}")
+    outcome = results.baseline_outcome()
+    if outcome is not None:
+        lines.append(f"baseline {outcome.source}: {len(outcome.known)} known, {len(outcome.new)} new, "
+                     f"{len(outcome.stale)} stale")
+        for label, ids in (("known failure (does not fail the run)", outcome.known),
+                           ("NEW failure", outcome.new), ("stale baseline entry (now passes)", outcome.stale)):
+            for rid in ids:
+                reason = outcome.reasons.get(rid)
+                lines.append(f"  {label}: {rid}" + (f" ({reason})" if reason else ""))
     code = results.exit_code()
-    lines.append(f"result: {'CONFORMANT' if code == 0 else 'NOT CONFORMANT'} (exit {code}"
-                 f"{', strict' if results.strict else ''})")
+    lines.append(f"result: {results.overall()} (exit {code}{', strict' if results.strict else ''})")
     return "\n".join(lines) + "\n"
 
 
