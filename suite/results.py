@@ -212,6 +212,8 @@ def from_json(data: dict[str, Any], catalogue: Catalogue) -> Results:
     if data.get("interrupted"):
         results.interrupted = True  # type: ignore[attr-defined]
     results.started, results.finished = data.get("started", ""), data.get("finished")
+    duration = data.get("duration_s")
+    results.duration = float(duration) if isinstance(duration, (int, float)) else 0.0
     return results
 
 

@@ -19,5 +19,7 @@ def write_all(results: Results, report_dir: str | Path, secrets: list[str] | Non
         folder / "report.html": scrub_text(html.render(results), secrets),
     }
     for path, text in outputs.items():
-        path.write_text(text, encoding="utf-8")
+        # A lone surrogate from a server (in a message or a body) cannot be encoded as UTF-8: written as its
+        # escape it stays a valid JSON string escape in results.json and plain text elsewhere.
+        path.write_text(text, encoding="utf-8", errors="backslashreplace")
     return list(outputs)

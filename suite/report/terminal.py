@@ -68,7 +68,8 @@ def render(results: Results, verbose: bool = False) -> str:
                 lines.append(f"  {label}: {rid}" + (f" ({reason})" if reason else ""))
     code = results.exit_code()
     lines.append(f"result: {results.overall()} (exit {code}{', strict' if results.strict else ''})")
-    return "\n".join(lines) + "\n"
+    # Server text may hold lone surrogates, which no terminal encoding accepts: show them as "?".
+    return ("\n".join(lines) + "\n").encode("utf-8", "replace").decode("utf-8")
 
 
 def _evidence(evidence: dict) -> str:
