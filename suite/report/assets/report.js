@@ -50,6 +50,14 @@
     });
   });
 
+  function headers(obj) {
+    // collapsed: the body is what one looks at first
+    var box = el("details", "headers");
+    box.appendChild(el("summary", null, Object.keys(obj || {}).length + " headers"));
+    box.appendChild(kv(el("table"), obj));
+    return box;
+  }
+
   function kv(table, obj) {
     Object.keys(obj || {}).forEach(function (k) {
       var row = el("tr");
@@ -79,16 +87,18 @@
     var ex = data.exchanges[index];
     var box = el("div");
     if (!ex) { box.appendChild(el("p", "muted", "This exchange was not kept in the results.")); return box; }
+    var type = (ex.headers || {})["content-type"];
     var line = ex.method + " " + ex.path + "  →  " + (ex.status === null || ex.status === undefined ? "no response" : "HTTP " + ex.status) +
+      (type ? " " + type : "") +
       "  (" + ex.elapsed + " s" + (ex.first_byte !== undefined ? ", first byte " + ex.first_byte + " s" : "") + ")";
     box.appendChild(el("p", "line", line));
     if (ex.error) box.appendChild(el("p", "problems", "transport: " + ex.error));
     var sides = el("div", "sides"), req = el("div"), res = el("div");
     req.appendChild(el("h4", null, "Request (as sent; secrets scrubbed)"));
-    req.appendChild(kv(el("table"), ex.request_headers));
+    req.appendChild(headers(ex.request_headers));
     req.appendChild(el("pre", null, ex.request_body === null || ex.request_body === undefined ? "(no body)" : prettyText(ex.request_body)));
     res.appendChild(el("h4", null, "Response (as received)"));
-    res.appendChild(kv(el("table"), ex.headers));
+    res.appendChild(headers(ex.headers));
     if (ex.events) {
       (ex.stream_problems || []).forEach(function (p) { res.appendChild(el("p", "problems", p)); });
       res.appendChild(el("p", "muted", ex.events.length + " SSE events" + (ex.events_dropped ? " (+" + ex.events_dropped + " not kept)" : "") +
