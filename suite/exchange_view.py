@@ -46,7 +46,8 @@ def _fix(value: Any) -> Any:
     return value
 
 
-def compact(exchange: Exchange, test: str = "") -> dict[str, Any]:
+def compact(exchange: Exchange, test: str = "", with_content: bool = True) -> dict[str, Any]:
+    """The view of one exchange; without content (the run's budget for bodies is spent) the bodies are left out."""
     out: dict[str, Any] = {
         "test": test,
         "method": clean(exchange.method, 20),
@@ -61,7 +62,9 @@ def compact(exchange: Exchange, test: str = "") -> dict[str, Any]:
         out["first_byte"] = round(exchange.first_byte, 4)
     if exchange.error:
         out["error"] = clean(exchange.error, 2000)
-    if exchange.events is not None:
+    if not with_content:
+        out["body"] = "(body not kept: the report's budget for exchange bodies was spent earlier in the run)"
+    elif exchange.events is not None:
         events = exchange.events
         out["events"] = [[round(e.offset, 4), clean("\n".join(e.raw_lines), EVENT_TEXT_LIMIT)]
                          for e in events[:EVENT_LIMIT]]
@@ -72,3 +75,8 @@ def compact(exchange: Exchange, test: str = "") -> dict[str, Any]:
     else:
         out["body"] = clean(exchange.body.decode("utf-8", "replace"), BODY_LIMIT)
     return out
+
+
+def content_size(view: dict[str, Any]) -> int:
+    """Characters of body and event text in a view."""
+    return len(view.get("body", "")) + sum(len(event[1]) for event in view.get("events", []))

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from .baseline import Baseline, BaselineOutcome
     from .exchange import Exchange
 
+EXCHANGE_CHARS_KEPT = 16_000_000  # bodies kept in all; later exchanges keep their request line and headers only
 METRIC_VALUES_KEPT = 1000  # raw values per metric in results.json, for the report's chart
 CONFORMANT, NOT_CONFORMANT, INCOMPLETE = "CONFORMANT", "NOT CONFORMANT", "INCOMPLETE"
 
@@ -55,8 +56,9 @@ class Results:
         self.finished: str | None = None
         self.duration: float = 0.0
         self.exchanges: list[dict[str, Any]] = []  # compact views (exchange_view.compact), for the report
-        self._last_exchange: dict[str, int] = {}  # test -> index of its latest exchange
+        self._test_exchanges: dict[str, list[int]] = defaultdict(list)  # test -> indexes of its exchanges
         self.baseline: Baseline | None = None  # known failures (--baseline)
+        self._exchange_chars = 0  # body and event text kept so far, against EXCHANGE_CHARS_KEPT
 
     def add(self, finding: Finding, test: str = "") -> Finding | None:
         """Record one finding; a broken SHOULD/MAY becomes ``warn``. Findings outside the selection are dropped."""
@@ -69,19 +71,34 @@ class Results:
             finding.verdict = WARN
         if test and not finding.test:
             finding.test = test
-        if finding.exchange is None and finding.test in self._last_exchange:
-            finding.exchange = self._last_exchange[finding.test]  # checks judge the exchange just made
+        if finding.exchange is None and self._test_exchanges.get(finding.test):
+            finding.exchange = self._judged_exchange(finding)
         self.findings.append(finding)
         return finding
 
     def add_exchange(self, exchange: Exchange, test: str = "") -> int:
         """Keep a compact, scrubbed view of one exchange; findings of ``test`` added next refer to it."""
-        from .exchange_view import compact
+        from .exchange_view import compact, content_size
 
-        self.exchanges.append(compact(exchange, test))
+        view = compact(exchange, test, with_content=self._exchange_chars < EXCHANGE_CHARS_KEPT)
+        self._exchange_chars += content_size(view)
+        self.exchanges.append(view)
         index = len(self.exchanges) - 1
-        self._last_exchange[test] = index
+        self._test_exchanges[test].append(index)
         return index
+
+    def _judged_exchange(self, finding: Finding) -> int:
+        """The exchange a finding was judged on: the latest of its test, or the latest one whose request the
+        evidence names (a scenario may judge an earlier request after making later ones)."""
+        indexes = self._test_exchanges[finding.test]
+        named = finding.evidence.get("request") if isinstance(finding.evidence, dict) else None
+        if isinstance(named, str):
+            for index in reversed(indexes):
+                exchange = self.exchanges[index]
+                line = f"{exchange['method']} {exchange['path']}"
+                if named == line or named.startswith(line + " "):
+                    return index
+        return indexes[-1]
 
     def metric(self, name: str, value: float) -> None:
         self.metrics[name].append(round(float(value), 4))

@@ -133,3 +133,30 @@ def test_report_command_renders_the_page_again(tmp_path, capsys):
     assert main(["report", str(tmp_path / "results.json"), "-o", str(tmp_path / "again.html")]) == 1
     assert 'id="req-chat.stream.data-json"' in (tmp_path / "again.html").read_text(encoding="utf-8")
     assert html.render(sample()).startswith("<!doctype html>")
+
+
+def test_a_finding_refers_to_the_exchange_its_evidence_names():
+    results = Results(load(), IDS)
+    first = results.add_exchange(Exchange.from_parts(method="GET", path="/models", body={"data": []}), "t::x")
+    later = results.add_exchange(Exchange.from_parts(method="POST", path="/chat/completions", body={}), "t::x")
+    named = results.add(failed("models.list.shape", "bad", request="GET /models (minimal)"), "t::x")
+    plain = results.add(failed("models.object.shape", "bad"), "t::x")
+    other_test = results.add(failed("chat.response.schema", "bad"), "t::y")
+    assert (named.exchange, plain.exchange, other_test.exchange) == (first, later, None)
+
+
+def test_exchange_bodies_stop_being_kept_past_the_budget(monkeypatch):
+    import oaic.results as results_module
+
+    monkeypatch.setattr(results_module, "EXCHANGE_CHARS_KEPT", 10)
+    results = Results(load(), IDS)
+    for _ in range(2):
+        results.add_exchange(Exchange.from_parts(method="GET", path="/models", body="x" * 50), "t::x")
+    assert results.exchanges[0]["body"] == "x" * 50 and "not kept" in results.exchanges[1]["body"]
+
+
+def test_a_capability_profile_is_shown_with_its_statuses():
+    results = sample()
+    results.target["profile"] = {"streaming": "supported", "tools": "unsupported <i>"}
+    page = html.render(results)
+    assert "tools <small>unsupported &lt;i&gt;</small>" in page and "<i>" not in page

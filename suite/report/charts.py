@@ -39,6 +39,9 @@ def timing_strips(metrics: dict[str, list[float]]) -> str:
     axis_y = height - 6
     for i in range(5):
         value = top * i / 4
-        parts.append(f'<text x="{left + value * scale:.1f}" y="{axis_y}" class=tick>{_seconds(value)}</text>')
+        anchor = "start" if i == 0 else "end" if i == 4 else "middle"
+        parts.append(f'<text x="{left + value * scale:.1f}" y="{axis_y}" class=tick text-anchor="{anchor}">'
+                     f'{_seconds(value)}</text>')
     parts.append("</svg>")
+    parts.append("<p class=muted>Each dot is one measurement; black mark: median, red mark: 95th percentile.</p>")
     return "".join(parts)

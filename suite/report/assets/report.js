@@ -83,10 +83,31 @@
     return raw;
   }
 
-  function viewer(index, highlight) {
+  function siblings(index, ex, highlight, origin) {
+    // the other requests of the same test: a scenario may judge one request after making several
+    var nav = el("p", "siblings"), count = 0;
+    data.exchanges.forEach(function (other, j) {
+      if (other.test !== ex.test) return;
+      count++;
+      var b = el("button", j === index ? "sib current" : "sib", String(count));
+      b.type = "button";
+      b.title = other.method + " " + other.path + " → " + other.status;
+      b.setAttribute("data-to", String(j));
+      b.setAttribute("data-origin", String(origin));
+      b.setAttribute("data-hl", String(j === origin ? highlight : -1));
+      nav.appendChild(b);
+    });
+    if (count < 2) return null;
+    nav.insertBefore(el("span", "muted", "requests of this test: "), nav.firstChild);
+    return nav;
+  }
+
+  function viewer(index, highlight, origin) {
     var ex = data.exchanges[index];
     var box = el("div");
     if (!ex) { box.appendChild(el("p", "muted", "This exchange was not kept in the results.")); return box; }
+    var nav = siblings(index, ex, highlight, origin === undefined ? index : origin);
+    if (nav) box.appendChild(nav);
     var type = (ex.headers || {})["content-type"];
     var line = ex.method + " " + ex.path + "  →  " + (ex.status === null || ex.status === undefined ? "no response" : "HTTP " + ex.status) +
       (type ? " " + type : "") +
@@ -126,6 +147,14 @@
   }
 
   document.addEventListener("click", function (event) {
+    var sib = event.target.closest ? event.target.closest("button.sib") : null;
+    if (sib) {
+      var holder = sib.closest(".exchange");
+      while (holder.firstChild) holder.removeChild(holder.firstChild);
+      holder.appendChild(viewer(Number(sib.getAttribute("data-to")), Number(sib.getAttribute("data-hl")),
+        Number(sib.getAttribute("data-origin"))));
+      return;
+    }
     var button = event.target.closest ? event.target.closest("button.show-ex") : null;
     if (!button) return;
     var panel = button.nextElementSibling;
