@@ -104,3 +104,13 @@ def _bundled() -> str:
     from oaic.recording import default_recording
 
     return str(default_recording())
+
+
+def test_the_page_marks_known_failures_and_lists_new_and_stale_ones():
+    from oaic.report import html
+
+    results = results_with({"models.list.shape", "models.object.shape"}, {"chat.response.schema"})
+    apply_baseline(results, Baseline({"models.list.shape", "chat.response.schema"}, source="known.toml"))
+    page = html.render(results)
+    assert "<span class=known" in page and "1 new</b> failure(s): <a href='#req-models.object.shape'>" in page
+    assert "1 stale" in page and "#req-chat.response.schema" in page

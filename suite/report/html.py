@@ -110,21 +110,17 @@ def _profile(results: Results) -> str:
     """The capabilities the target claims; with a profile (capability -> status), each with its status."""
     target = results.target or {}
     profile = target.get("profile") if isinstance(target.get("profile"), dict) else None
-    claimed = set(target.get("capabilities") or [])
-    chips = []
     if profile:
-        for name, status in sorted(profile.items()):
-            chips.append(f"<li class='cap s-{text(status)}' title='{text(CAPABILITIES.get(name, ''))}'>"
-                         f"{text(name)} <small>{text(status)}</small></li>")
-    else:
-        for name in CAPABILITIES:
-            state = "claimed" if name in claimed else "not claimed"
-            chips.append(f"<li class='cap {'on' if name in claimed else 'off'}' "
-                         f"title='{text(CAPABILITIES[name])} ({state})'>{text(name)}</li>")
-        for name in sorted(claimed - set(CAPABILITIES)):
-            chips.append(f"<li class='cap on'>{text(name)}</li>")
-    return f"<ul class=caps>{''.join(chips)}</ul><p class=muted>Greyed: not claimed (its requirements are skipped)." \
-           f"</p>" if not profile else f"<ul class=caps>{''.join(chips)}</ul>"
+        chips = [f"<li class='cap s-{text(status)}' title='{text(CAPABILITIES.get(name, ''))}'>"
+                 f"{text(name)} <small>{text(status)}</small></li>" for name, status in sorted(profile.items())]
+        return f"<ul class=caps>{''.join(chips)}</ul>"
+    claimed = set(target.get("capabilities") or [])
+    chips = [f"<li class='cap {'on' if name in claimed else 'off'}' title='{text(description)} "
+             f"({'claimed' if name in claimed else 'not claimed'})'>{text(name)}</li>"
+             for name, description in CAPABILITIES.items()]
+    chips += [f"<li class='cap on'>{text(name)}</li>" for name in sorted(claimed - set(CAPABILITIES))]
+    note = "<p class=muted>Dashed: not claimed (its requirements are skipped).</p>" if set(CAPABILITIES) - claimed else ""
+    return f"<ul class=caps>{''.join(chips)}</ul>{note}"
 
 
 def _baseline(outcome: Any) -> str:

@@ -92,25 +92,30 @@ def _score_text(passed: int, judged: int) -> str:
     return f"{passed}/{judged}" if judged else "–"
 
 
+def _md(value: str) -> str:
+    """A table cell: no pipe or line break from a target's name can break the Markdown table."""
+    return " ".join(value.replace("|", "/").split())
+
+
 def markdown(named: list[tuple[str, dict[str, Any]]]) -> str:
     cols = columns(named)
     areas = grouped(cols)
-    head = "| requirement | level | " + " | ".join(c.label.replace("|", "/") for c in cols) + " |"
+    head = "| requirement | level | " + " | ".join(_md(c.label) for c in cols) + " |"
     rule = "|---|---|" + "---|" * len(cols)
     lines = ["# oaic provider matrix", "",
              "| target | verdict | judged by | date |", "|---|---|---|---|"]
-    lines += [f"| {c.label} | {c.verdict} | {c.suite} | {c.date} |" for c in cols]
+    lines += [f"| {_md(c.label)} | {_md(c.verdict)} | {_md(c.suite)} | {_md(c.date)} |" for c in cols]
     lines += ["", "Score per area: passed / judged (judged = pass + fail + warn).", "",
-              "| area | " + " | ".join(c.label for c in cols) + " |", "|---|" + "---|" * len(cols)]
+              "| area | " + " | ".join(_md(c.label) for c in cols) + " |", "|---|" + "---|" * len(cols)]
     for area, rows in areas.items():
-        lines.append(f"| {area} | " + " | ".join(_score_text(*score(rows, i)) for i in range(len(cols))) + " |")
+        lines.append(f"| {_md(area)} | " + " | ".join(_score_text(*score(rows, i)) for i in range(len(cols))) + " |")
     for area, rows in areas.items():
-        lines += ["", f"## {area}", "", head, rule]
+        lines += ["", f"## {_md(area)}", "", head, rule]
         for row in rows:
             cells = " | ".join(f"{MARKS.get(v, '')} {v}".strip() for v in row.verdicts)
-            lines.append(f"| `{row.requirement}` | {row.level} | {cells} |")
+            lines.append(f"| `{_md(row.requirement)}` | {_md(row.level)} | {cells} |")
     every = [r for rows in areas.values() for r in rows]
-    lines += ["", "Totals: " + ", ".join(f"{c.label}: {_score_text(*score(every, i))} passed"
+    lines += ["", "Totals: " + ", ".join(f"{_md(c.label)}: {_score_text(*score(every, i))} passed"
                                          for i, c in enumerate(cols))]
     return "\n".join(lines) + "\n"
 
