@@ -86,7 +86,10 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("files", nargs="+", metavar="RESULTS_JSON")
     report.add_argument("--diff", action="store_true", help="verdict changes from the first file to the second "
                                                              "(exit 1 when something regressed)")
-    report.add_argument("--matrix", action="store_true", help="a Markdown table of verdicts, one column per file")
+    report.add_argument("--matrix", action="store_true", help="requirements x targets, one column per file "
+                                                               "(Markdown; HTML with -o FILE.html)")
+    report.add_argument("-o", "--output", metavar="FILE", help="write HTML to FILE (Markdown for --matrix -o X.md): "
+                                                               "the report page, the matrix or the diff")
     report.add_argument("-v", "--verbose", action="store_true", help="show every finding of failed requirements")
 
     serve = commands.add_parser("serve", help="serve the reference OpenAI-compatible provider")
@@ -183,9 +186,11 @@ def cmd_report(args: argparse.Namespace) -> int:
             raise UsageError("--diff takes exactly two results files: OLD NEW")
         text, worse = compare.diff(files[0][1], files[1][1])
         sys.stdout.write(text)
+        if args.output:
+            compare.write_page(args.output, compare.diff_html(files[0][1], files[1][1]))
         return 1 if worse else 0
     if args.matrix:
-        sys.stdout.write(compare.matrix(files))
+        compare.write_matrix(files, args.output, sys.stdout)
         return 0
     if len(files) != 1:
         raise UsageError("give one results.json (or --diff OLD NEW, or --matrix FILE...)")
@@ -198,6 +203,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     except (ValueError, KeyError) as exc:
         raise UsageError(f"{args.files[0]}: {exc}") from None
     sys.stdout.write(terminal.render(results, verbose=args.verbose))
+    if args.output:
+        from .report import html
+
+        compare.write_page(args.output, html.render(results))
     return results.exit_code()
 
 

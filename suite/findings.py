@@ -29,15 +29,19 @@ class Finding:
     message: str = ""
     evidence: dict[str, Any] = field(default_factory=dict)
     test: str = ""
+    exchange: int | None = None  # index into Results.exchanges: the exchange the finding was judged on
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out = {
             "requirement": self.requirement,
             "verdict": self.verdict,
             "message": self.message,
             "evidence": self.evidence,
             "test": self.test,
         }
+        if self.exchange is not None:
+            out["exchange"] = self.exchange
+        return out
 
 
 def passed(requirement: str, message: str = "", **evidence: Any) -> Finding:

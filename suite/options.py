@@ -49,6 +49,7 @@ OPTIONS = (
     Option("strict", "SHOULD-level failures count as failures (exit 1)", kind="flag"),
     Option("record", "record every exchange into cassettes in DIR", "DIR"),
     Option("replay", "replay the recording in DIR with the network blocked", "DIR"),
+    Option("baseline", "known failures: a results.json or an expectations file (TOML/JSON list of ids)", "FILE"),
     Option("overwrite", "allow --record to replace an existing recording", kind="flag"),
     Option("allow-incomplete", "let --replay use a recording whose run was interrupted", kind="flag"),
     Option("spec", "OpenAI's OpenAPI document (path or URL) for the property phase and schema checks",

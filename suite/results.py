@@ -6,12 +6,18 @@ import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .catalogue import Catalogue, Requirement
 from .findings import ERROR, FAIL, NOT_RECORDED, PASS, SEVERITY, SKIP, UNSUPPORTED, VERDICTS, WARN, Finding
 
+if TYPE_CHECKING:
+    from .baseline import Baseline, BaselineOutcome
+    from .exchange import Exchange
+
+EXCHANGE_CHARS_KEPT = 16_000_000  # bodies kept in all; later exchanges keep their request line and headers only
+METRIC_VALUES_KEPT = 1000  # raw values per metric in results.json, for the report's chart
 CONFORMANT, NOT_CONFORMANT, INCOMPLETE = "CONFORMANT", "NOT CONFORMANT", "INCOMPLETE"
 EXIT_CODES = {CONFORMANT: 0, NOT_CONFORMANT: 1, INCOMPLETE: 3}
 EXIT_INTERRUPTED = 130
@@ -56,6 +62,10 @@ class Results:
         self.started = now_iso()
         self.finished: str | None = None
         self.duration: float = 0.0
+        self.exchanges: list[dict[str, Any]] = []  # compact views (exchange_view.compact), for the report
+        self._test_exchanges: dict[str, list[int]] = defaultdict(list)  # test -> indexes of its exchanges
+        self.baseline: Baseline | None = None  # known failures (--baseline)
+        self._exchange_chars = 0  # body and event text kept so far, against EXCHANGE_CHARS_KEPT
 
     # -- the verdict policy: every rule that turns what a check or a scenario said into a verdict ---------------
     def add(self, finding: Finding, test: str = "") -> Finding | None:
@@ -68,11 +78,14 @@ class Results:
             return None
         if finding.verdict in (FAIL, WARN) and not self.claims(requirement.capability):
             finding = Finding(finding.requirement, SKIP, f"not claimed (capability '{requirement.capability}'); "
-                                                         f"observed: {finding.message}", finding.evidence, finding.test)
+                                                         f"observed: {finding.message}", finding.evidence, finding.test,
+                              finding.exchange)
         if finding.verdict == FAIL and requirement.level != "MUST":
             finding.verdict = WARN
         if test and not finding.test:
             finding.test = test
+        if finding.exchange is None and self._test_exchanges.get(finding.test):
+            finding.exchange = self._judged_exchange(finding)
         self.findings.append(finding)
         self._by_test.setdefault(finding.test, set()).add(finding.requirement)
         return finding
@@ -104,6 +117,30 @@ class Results:
         reason = f"not claimed: the target does not claim capability '{capability}'"
         for requirement in sorted(requirements):
             self.add(Finding(requirement, SKIP, reason), test)
+
+    def add_exchange(self, exchange: Exchange, test: str = "") -> int:
+        """Keep a compact, scrubbed view of one exchange; findings of ``test`` added next refer to it."""
+        from .exchange_view import compact, content_size
+
+        view = compact(exchange, test, with_content=self._exchange_chars < EXCHANGE_CHARS_KEPT)
+        self._exchange_chars += content_size(view)
+        self.exchanges.append(view)
+        index = len(self.exchanges) - 1
+        self._test_exchanges[test].append(index)
+        return index
+
+    def _judged_exchange(self, finding: Finding) -> int:
+        """The exchange a finding was judged on: the latest of its test, or the latest one whose request the
+        evidence names (a scenario may judge an earlier request after making later ones)."""
+        indexes = self._test_exchanges[finding.test]
+        named = finding.evidence.get("request") if isinstance(finding.evidence, dict) else None
+        if isinstance(named, str):
+            for index in reversed(indexes):
+                exchange = self.exchanges[index]
+                line = f"{exchange['method']} {exchange['path']}"
+                if named == line or named.startswith(line + " "):
+                    return index
+        return indexes[-1]
 
     def metric(self, name: str, value: float) -> None:
         self.metrics[name].append(round(float(value), 4))
@@ -143,6 +180,12 @@ class Results:
         counts = Counter(r.verdict for r in self.by_requirement())
         return {verdict: counts.get(verdict, 0) for verdict in VERDICTS}
 
+    def _failing(self) -> bool:
+        """A MUST failed (or a SHOULD with --strict), outside the known failures of the baseline."""
+        known = self.baseline.known if self.baseline is not None else set()
+        return any(item.verdict == FAIL or (self.strict and item.verdict == WARN)
+                   for item in self.by_requirement() if item.requirement.id not in known)
+
     def judged_count(self) -> tuple[int, int]:
         """(requirements judged, requirements the target supports): the supported ones are those judged plus
         those left unjudged (error, not recorded); skips and honest refusals are not supported."""
@@ -151,11 +194,12 @@ class Results:
         return judged, judged + totals[ERROR] + totals[NOT_RECORDED]
 
     def overall(self) -> str:
-        """The run in one word: NOT CONFORMANT (a MUST failed, or a SHOULD with --strict), INCOMPLETE (something
-        the target supports was not judged, or the run was interrupted), or CONFORMANT."""
-        totals = self.totals()
-        if totals[FAIL] or (self.strict and totals[WARN]):
+        """The run in one word, which every report opens with: NOT CONFORMANT (a MUST failed, or a SHOULD with
+        --strict, not counting the baseline's known failures), INCOMPLETE (something the target supports was not
+        judged, or the run was interrupted), or CONFORMANT."""
+        if self._failing():
             return NOT_CONFORMANT
+        totals = self.totals()
         if self.interrupted or self.suite_errors or totals[ERROR] or totals[NOT_RECORDED]:
             return INCOMPLETE
         return CONFORMANT
@@ -165,6 +209,13 @@ class Results:
         if self.interrupted and self.overall() != NOT_CONFORMANT:
             return EXIT_INTERRUPTED
         return EXIT_CODES[self.overall()]
+
+    def baseline_outcome(self) -> BaselineOutcome | None:
+        if self.baseline is None:
+            return None
+        from .baseline import compare
+
+        return compare({r.requirement.id: r.verdict for r in self.by_requirement()}, self.baseline, self.strict)
 
     def to_json(self) -> dict[str, Any]:
         requirements = self.by_requirement()
@@ -202,8 +253,11 @@ class Results:
                 {**r.findings[0].to_json(), "level": r.requirement.level}
                 for r in requirements if not any(f.requirement == r.requirement.id for f in self.findings)
             ],
-            "metrics": {name: summarize(values) for name, values in sorted(self.metrics.items())},
+            "metrics": {name: {**summarize(values), "values": values[:METRIC_VALUES_KEPT]}
+                        for name, values in sorted(self.metrics.items())},
             "notes": self.notes,
+            **({"baseline": outcome.to_json()} if (outcome := self.baseline_outcome()) else {}),
+            "exchanges": self.exchanges,
         }
 
 
@@ -224,15 +278,27 @@ def from_json(data: dict[str, Any], catalogue: Catalogue) -> Results:
         if not item.get("test") and str(item.get("message", "")).startswith(
                 ("not claimed", "not judged", "not applicable")):
             continue  # a requirement nothing judged: by_requirement() says so again
+        exchange = item.get("exchange")
         results.add(Finding(item["requirement"], item["verdict"], item.get("message", ""),
-                            item.get("evidence") or {}, item.get("test", "")))
+                            item.get("evidence") or {}, item.get("test", ""),
+                            exchange if isinstance(exchange, int) else None))
     if dropped:
         results.notes.append(f"{len(dropped)} requirement(s) in the file are no longer catalogued: "
                              + ", ".join(sorted(map(str, dropped))))
     results.interrupted = bool(data.get("interrupted"))
     results.suite_errors = [str(e) for e in data.get("suite_errors") or []]
     results.spent = data.get("spent") or {}
+    results.exchanges = [e for e in data.get("exchanges") or [] if isinstance(e, dict)]
+    for name, summary in (data.get("metrics") or {}).items():
+        if isinstance(summary, dict) and isinstance(summary.get("values"), list):
+            results.metrics[name] = [float(v) for v in summary["values"] if isinstance(v, (int, float))]
+    if data.get("baseline"):
+        from .baseline import Baseline
+
+        results.baseline = Baseline.from_outcome(data["baseline"])
     results.started, results.finished = data.get("started", ""), data.get("finished")
+    duration = data.get("duration_s")
+    results.duration = float(duration) if isinstance(duration, (int, float)) else 0.0
     return results
 
 

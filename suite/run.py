@@ -66,6 +66,9 @@ class Run:
                 raise UsageError(f"{', '.join(ignored)}: a replay uses the recording's own target profile; "
                                  f"drop {'it' if len(ignored) == 1 else 'them'} or run live")
         report_dir = _report_dir(options.get("report_dir") or "reports")
+        from .baseline import load_baseline
+
+        baseline = load_baseline(options.get("baseline"))
         from .properties.phase import check_options
 
         check_options(options)
@@ -102,6 +105,7 @@ class Run:
             public["replay"] = str(options["replay"])
         results = Results(catalogue, selected, strict=bool(options.get("strict")), mode=mode, target=public,
                           claimed=set(target.capabilities))
+        results.baseline = baseline
         run = cls(options=options, catalogue=catalogue, selected=selected, mode=mode, target=target,
                   transport=Transport(target, store=store), results=results, report_dir=report_dir, store=store,
                   secrets=run_secrets(target), property_options=property_options)
@@ -116,6 +120,7 @@ class Run:
         area = scope.area if scope else "session"
         self.requests_by_scenario[area] = self.requests_by_scenario.get(area, 0) + 1
         test = scope.test if scope else ""
+        self.results.add_exchange(exchange, test)  # before the checks: their findings refer to it
         for finding in (*transport_health(exchange), *json_response(exchange)):
             self.results.add(finding, test)
 

@@ -72,7 +72,7 @@ def test_report_command_round_trip_diff_and_matrix(tmp_path, capsys):
     assert main(["report", "--diff", b, a]) == 1
     assert "REGRESSED  models.list.shape: pass -> fail" in capsys.readouterr().out
     assert main(["report", "--matrix", a, b]) == 0
-    assert "| `models.list.shape` | fail | pass |" in capsys.readouterr().out
+    assert "| `models.list.shape` | MUST | ❌ fail | ✅ pass |" in capsys.readouterr().out
     rebuilt = from_json(json.loads(open(a).read()), load())
     assert rebuilt.exit_code() == 1
 

@@ -65,6 +65,15 @@ def render(results: Results, verbose: bool = False, secrets: list[str] | None = 
         lines.append(f"note: {safe_display(note, 1000, secrets)}")
     for error in results.suite_errors:
         lines.append(f"suite error: {safe_display(error, 1000, secrets)}")
+    outcome = results.baseline_outcome()
+    if outcome is not None:
+        lines.append(f"baseline {outcome.source}: {len(outcome.known)} known, {len(outcome.new)} new, "
+                     f"{len(outcome.stale)} stale")
+        for label, ids in (("known failure (does not fail the run)", outcome.known),
+                           ("NEW failure", outcome.new), ("stale baseline entry (now passes)", outcome.stale)):
+            for rid in ids:
+                reason = outcome.reasons.get(rid)
+                lines.append(f"  {label}: {rid}" + (f" ({safe_display(reason, 300, secrets)})" if reason else ""))
     judged, supported = results.judged_count()
     lines.append(f"judged: {judged} of the {supported} requirements the target supports")
     code = results.exit_code()
