@@ -32,6 +32,7 @@ CAPABILITIES: dict[str, str] = {
     "responses_streaming": "stream: true on the Responses API",
     "auth": "the target rejects requests without a valid key (401)",
     "rate_limit_headers": "x-ratelimit-* headers on responses",
+    "client": "a client library is under test (claimed by --client / --client-cmd): client.* requirements",
 }
 # A chat model alone claims this much; a model given for another area claims that area.
 DEFAULT_CAPABILITIES = {"models", "chat", "streaming"}

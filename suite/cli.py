@@ -68,6 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--api-key-env", metavar="NAME", help="require the key held in this environment variable")
     serve.add_argument("--fault", action="append", metavar="NAME", help="inject a named fault (repeatable)")
     serve.add_argument("--list-faults", action="store_true", help="list the fault catalogue and exit")
+    serve.add_argument("--replay", metavar="DIR", help="serve this recording instead of the reference provider")
+    serve.add_argument("--fast", action="store_true", help="with --replay: send streams at once, not at recorded pace")
 
     from .official import commands as spec_commands
 
@@ -175,6 +177,10 @@ def cmd_spec(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    if args.replay:
+        from .clients.replay_server import serve_recording
+
+        return serve_recording(args.replay, host=args.host, port=args.port, fast=args.fast)
     from .reference.server import serve
 
     return serve(host=args.host, port=args.port, api_key_env=args.api_key_env, faults=args.fault or [],
@@ -196,6 +202,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .properties.phase import check_options
 
     check_options(values)
+    from .clients import check as check_client
+    check_client(values)
     flags = target_flags(values)
     has_target = any(flags.get(k) for k in ("base_url", "target")) or os.environ.get("OAIC_BASE_URL") \
         or os.environ.get("OAIC_TARGET")

@@ -80,6 +80,8 @@ class RunState:
                 self.target = self.store.target or self.target
         self.transport = Transport(self.target, store=self.store)
         self.transport.on_exchange = self.on_exchange
+        from .clients import wrap  # --client: mappable requests go through a client library under test
+        self.transport = wrap(self.transport, values, lambda found: self.current and self.current.extend(found))
         self.results = Results(self.catalogue, self.selected, strict=bool(values.get("strict")), mode=self.mode,
                                target=self.public_target(), claimed=set(self.target.capabilities))
         self.current: Verdicts | None = None

@@ -74,6 +74,8 @@ class Transport:
         self._last_start: float | None = None
         self._client: httpx.Client | None = None
         self.on_exchange: Callable[[Exchange], None] | None = None  # the plugin applies transport checks here
+        # Called with the exchange once its headers are in, then with each chunk as it arrives (a proxy relays them).
+        self.on_progress: Callable[[Exchange, bytes | None], None] | None = None
 
     # -- lifecycle ------------------------------------------------------------------------------------
     @property
@@ -208,6 +210,8 @@ class Transport:
             with self.client.stream(method, self.url(path), content=body, headers=headers) as response:
                 exchange.status = response.status_code
                 exchange.headers = {k.lower(): v for k, v in response.headers.items()}
+                if self.on_progress is not None:
+                    self.on_progress(exchange, None)
                 ctype = exchange.content_type
                 if ctype == "text/event-stream" or (wants_stream and response.is_success
                                                      and ctype not in ("application/json",)):
@@ -220,6 +224,8 @@ class Transport:
                     received += len(chunk)
                     parts.append(chunk)
                     exchange.chunks.append((now, chunk))
+                    if self.on_progress is not None:
+                        self.on_progress(exchange, chunk)
                     if decoder is not None:
                         decoder.feed(chunk, now)
                     if received > self.max_body_bytes:
