@@ -40,9 +40,11 @@ def recording_proxy(folder: str, host: str = "127.0.0.1", port: int = 0, fast: b
     from ..transport import Transport
 
     player = Player(Path(folder))
+    # The transport answers from the cassettes alone and never connects; the block the player puts on outgoing
+    # connections (for in-process replays) would also stop a client in this process from reaching the server.
+    player.close()
     transport = Transport(player.target, store=AnyCassette(player))
     proxy = CapturingProxy(transport, pace=not fast, host=host, port=port, keep=False)
-    proxy.player = player  # type: ignore[attr-defined]
     return proxy
 
 
@@ -55,7 +57,6 @@ def serve_recording(folder: str, host: str = "127.0.0.1", port: int = 8080, fast
     try:
         proxy.bind()
     except OSError as exc:
-        proxy.player.close()  # type: ignore[attr-defined]
         if exc.errno == errno.EADDRINUSE:
             print(f"oaic: error: port {port} on {host} is already in use", file=sys.stderr)
         else:
@@ -63,8 +64,5 @@ def serve_recording(folder: str, host: str = "127.0.0.1", port: int = 8080, fast
         return EXIT_USAGE
     print(f"oaic: serving the recording {folder} on {proxy.base_url} "
           f"({'streams at once' if fast else 'streams at recorded pace'})", file=sys.stderr, flush=True)
-    try:
-        proxy.serve_forever()
-    finally:
-        proxy.player.close()  # type: ignore[attr-defined]
+    proxy.serve_forever()
     return 0
