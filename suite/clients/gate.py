@@ -26,6 +26,12 @@ PROXY_KEY = "oaic-proxy"  # the client's key: the proxy drops it and the transpo
 DRIVER_SLACK = 15.0
 
 
+def served_unrecorded(exchange: Exchange) -> bool:
+    """A served recording's answer to a request it does not hold (see replay_server.py)."""
+    body = exchange.json() if exchange.status == 404 and exchange.content_type == "application/json" else None
+    return isinstance(body, dict) and isinstance(body.get("error"), dict) and body["error"].get("code") == "not_recorded"
+
+
 class ClientTransport:
     def __init__(self, inner: Any, command: list[str], sink: Callable[[list[Finding]], Any]) -> None:
         self.inner = inner
@@ -58,8 +64,10 @@ class ClientTransport:
         call = self.perform(op)
         if call is None:  # the client sent nothing (it refused the parameters, or lacks the operation)
             return self.inner.request(method, full, json=json, headers=headers, content=content, auth=auth)
-        self.sink(judge(call))
         exchange = call.exchanges[0] if op.is_list else call.exchanges[-1]
+        if served_unrecorded(exchange):  # the client's request differs from the recorded one (oaic serve --replay)
+            raise NotRecorded(f"{exchange.method} {exchange.path}: {exchange.json()['error'].get('message')}")
+        self.sink(judge(call))
         exchange.retries = 0 if op.is_list else len(call.exchanges) - 1
         return exchange
 
