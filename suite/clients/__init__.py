@@ -15,9 +15,19 @@ from .commands import driver_command
 CLIENT_CAPABILITY = "client"
 
 
+_started: dict[tuple[str, ...], Any] = {}  # driver processes started ahead of the run, by command
+
+
 def check(values: dict[str, Any]) -> None:
-    """Fail early, with one line, when the client cannot be run (UsageError)."""
-    driver_command(values.get("client"), values.get("client_cmd"))
+    """Fail early, with one line, when the client cannot be run (UsageError); else start the driver now, so its
+    imports overlap with the start of the run."""
+    command = driver_command(values.get("client"), values.get("client_cmd"))
+    if command is not None and tuple(command) not in _started:
+        from .process import DriverProcess
+
+        driver = DriverProcess(command)
+        driver.start()
+        _started[tuple(command)] = driver
 
 
 def wrap(transport: Any, values: dict[str, Any], sink: Callable[[list[Finding]], Any]) -> Any:
@@ -29,4 +39,4 @@ def wrap(transport: Any, values: dict[str, Any], sink: Callable[[list[Finding]],
     from .gate import ClientTransport
 
     transport.target.capabilities.add(CLIENT_CAPABILITY)
-    return ClientTransport(transport, command, sink)
+    return ClientTransport(transport, command, sink, _started.pop(tuple(command), None))

@@ -33,13 +33,21 @@ def served_unrecorded(exchange: Exchange) -> bool:
 
 
 class ClientTransport:
-    def __init__(self, inner: Any, command: list[str], sink: Callable[[list[Finding]], Any]) -> None:
+    def __init__(self, inner: Any, command: list[str], sink: Callable[[list[Finding]], Any],
+                 driver: DriverProcess | None = None) -> None:
         self.inner = inner
         self.command = command
         self.sink = sink
-        self.driver = DriverProcess(command)
+        self.driver = driver or DriverProcess(command)
         self.proxy: CapturingProxy | None = None
         self.calls = 0
+        if driver is None:  # started now, so the driver's imports overlap with the collection of the scenarios
+            self.driver.start()
+
+    @property
+    def raw(self) -> Any:
+        """The transport underneath, for requests that are not an application's (the property phase)."""
+        return self.inner
 
     def __getattr__(self, name: str) -> Any:  # stats, target, store, on_exchange, url, preflight ...
         return getattr(self.inner, name)
@@ -102,6 +110,6 @@ class ClientTransport:
     def close(self) -> None:
         self.driver.close()
         if self.proxy is not None:
-            self.proxy.stop()
+            self.proxy.stop(wait=False)  # the run is over: nothing waits for the proxy's last connections
             self.proxy = None
         self.inner.close()

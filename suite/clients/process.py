@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import contextlib
 import json
 import queue
 import subprocess
@@ -73,12 +74,11 @@ class DriverProcess:
         return f": {tail[-600:]}" if tail else ""
 
     def close(self) -> None:
+        """Stop the driver at once: it keeps no state worth a graceful exit."""
         if self.proc is not None:
-            try:
+            with contextlib.suppress(OSError):
                 if self.proc.stdin:
                     self.proc.stdin.close()
-                self.proc.wait(timeout=3)
-            except (OSError, subprocess.TimeoutExpired):
-                self.proc.kill()
-                self.proc.wait()
+            self.proc.kill()
+            self.proc.wait()
             self.proc = None

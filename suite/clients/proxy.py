@@ -89,12 +89,13 @@ class CapturingProxy:
             time.sleep(0.005)
         return self
 
-    def stop(self) -> None:
+    def stop(self, wait: bool = True) -> None:
+        """Ask the server to exit; ``wait=False`` leaves the (daemon) thread to finish on its own."""
         if self.server is not None:
             self.server.should_exit = True
-            if self.thread is not None:
+            if self.thread is not None and wait:
                 self.thread.join(timeout=5)
-            self.sock.close()
+                self.sock.close()
             self.server = None
 
     def take(self) -> list[Captured]:

@@ -46,6 +46,22 @@ def targets() -> list[tuple[str, list[str], str | None]]:
     return out
 
 
+def client_version(client: dict[str, Any]) -> str:
+    """The client library's name and version, where the gate can tell."""
+    if client.get("client") == "openai":
+        from importlib.metadata import version
+
+        return f"openai (Python) {version('openai')}"
+    if client.get("client") == "node":
+        from .commands import NODE_PACKAGE_ENV, _safe, cache_folder
+
+        package = os.environ.get(NODE_PACKAGE_ENV) or "openai"
+        manifest = cache_folder() / "node" / _safe(package) / "node_modules" / "openai" / "package.json"
+        if manifest.is_file():
+            return f"openai (Node) {json.loads(manifest.read_text(encoding='utf-8')).get('version')}"
+    return client.get("client_cmd") or client.get("client") or "raw"
+
+
 def client_only(results: dict[str, Any]) -> dict[str, Any]:
     """The results restricted to the client.* requirements, totals recounted."""
     requirements = [r for r in results["requirements"] if r["requirement"].startswith("client.")]
@@ -105,6 +121,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"oaic: error: {exc}", file=sys.stderr)
         return 2
     out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "client.json").write_text(json.dumps({"client": client_version(client)}) + "\n", encoding="utf-8")
     os.environ[KEY_ENV] = KEY
     failed = []
     with ReferenceServer(api_key=KEY) as server:
