@@ -68,7 +68,9 @@ def client_only(results: dict[str, Any]) -> dict[str, Any]:
     totals = {verdict: 0 for verdict in results.get("totals", {})}
     for r in requirements:
         totals[r["verdict"]] = totals.get(r["verdict"], 0) + 1
-    return {**results, "requirements": requirements, "totals": totals}
+    kept = {r["requirement"] for r in requirements}
+    findings = [f for f in results.get("findings", []) if f.get("requirement") in kept]
+    return {**results, "requirements": requirements, "totals": totals, "findings": findings}
 
 
 def run_target(name: str, faults: list[str], recording: str | None, client: dict[str, Any], out: Path,
