@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from oaic.clients import check as check_client  # noqa: E402
+from oaic.clients import prestart  # noqa: E402
 from oaic.runner import run_suite  # noqa: E402
 
 from tests.reference_fixtures import API_KEY, KEY_ENV, reference_server, suite_values  # noqa: E402
@@ -30,7 +30,7 @@ def timed(server, client: str | None) -> float:
     with tempfile.TemporaryDirectory() as report_dir:
         values = {**suite_values(server.base_url, report_dir), "client": client}
         start = time.monotonic()
-        check_client(values)  # as `oaic run` does before the run
+        prestart(values)  # as `oaic run` does
         with contextlib.redirect_stdout(io.StringIO()):
             outcome = run_suite(values)
         elapsed = time.monotonic() - start

@@ -215,8 +215,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not values.get("replay"):
         target = build_target(flags)
         Transport(target).preflight()
+    from .clients import prestart
     from .runner import run_suite
 
+    prestart(values)
     return run_suite(values).exit_code
 
 

@@ -19,8 +19,12 @@ _started: dict[tuple[str, ...], Any] = {}  # driver processes started ahead of t
 
 
 def check(values: dict[str, Any]) -> None:
-    """Fail early, with one line, when the client cannot be run (UsageError); else start the driver now, so its
-    imports overlap with the start of the run."""
+    """Fail early, with one line, when the client cannot be run (UsageError)."""
+    driver_command(values.get("client"), values.get("client_cmd"))
+
+
+def prestart(values: dict[str, Any]) -> None:
+    """Start the driver ahead of the run, so its imports overlap with the start of the run."""
     command = driver_command(values.get("client"), values.get("client_cmd"))
     if command is not None and tuple(command) not in _started:
         from .process import DriverProcess
