@@ -40,7 +40,7 @@ def wrap(transport: Any, values: dict[str, Any], sink: Callable[[list[Finding]],
     command = driver_command(values.get("client"), values.get("client_cmd"))
     if command is None:
         return transport
-    from .gate import ClientTransport
+    from .client_transport import ClientTransport
 
     transport.target.capabilities.add(CLIENT_CAPABILITY)
     return ClientTransport(transport, command, sink, _started.pop(tuple(command), None))
