@@ -94,7 +94,7 @@ class ClientTransport:
         answer = self.driver.call({"op": op.name, "params": op.params, "base_url": proxy.base_url,
                                    "api_key": PROXY_KEY, "options": options}, deadline)
         answered = time.monotonic()
-        captured = proxy.take()
+        captured = proxy.take(settle=target.total_timeout + target.timeout)
         if proxy.failure is not None and (not captured or not captured[0].exchange.recorded):
             raise proxy.failure
         if not captured:

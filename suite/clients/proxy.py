@@ -52,6 +52,8 @@ class CapturingProxy:
         self.captured: list[Captured] = []
         self.failure: BaseException | None = None  # a budget or replay refusal, raised again by the caller
         self._lock = threading.Lock()  # the transport serves one request at a time
+        self._idle = threading.Condition()
+        self._in_flight = 0  # requests received and not yet answered by the transport
         self.host, self.port = host, port
         self.server: Any = None
         self.thread: threading.Thread | None = None
@@ -98,8 +100,11 @@ class CapturingProxy:
                 self.sock.close()
             self.server = None
 
-    def take(self) -> list[Captured]:
-        """The exchanges captured since the last call, oldest first."""
+    def take(self, settle: float = 0.0) -> list[Captured]:
+        """The exchanges captured since the last call, oldest first; first waits up to ``settle`` seconds for the
+        requests still in flight (a client that gave up early leaves its request to the transport's deadlines)."""
+        with self._idle:
+            self._idle.wait_for(lambda: self._in_flight == 0, timeout=settle)
         with self._lock:
             out, self.captured = self.captured, []
         return out
@@ -135,6 +140,27 @@ class CapturingProxy:
     async def app(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             return
+        # In flight from now until the transport is done (relaying what is left, or holding a stall, is not).
+        self._count(+1)
+        pending = True
+
+        def settled() -> None:
+            nonlocal pending
+            if pending:
+                pending = False
+                self._count(-1)
+
+        try:
+            await self._serve(scope, receive, send, settled)
+        finally:
+            settled()
+
+    def _count(self, change: int) -> None:
+        with self._idle:
+            self._in_flight += change
+            self._idle.notify_all()
+
+    async def _serve(self, scope: dict[str, Any], receive: Any, send: Any, settled: Any) -> None:
         body, more = b"", True
         while more:
             message = await receive()
@@ -155,6 +181,7 @@ class CapturingProxy:
                                                scope.get("query_string", b"").decode("latin-1"), body, headers,
                                                progress)
             arrivals.put_nowait(("done", exchange))
+            settled()
 
         task = asyncio.ensure_future(forward())
         started = False
