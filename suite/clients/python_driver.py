@@ -189,27 +189,8 @@ class Driver:
         return {"response": dump(client.chat.completions.delete(params["id"]))}
 
 
-def warm_up(driver: Driver) -> None:
-    """Build the SDK's lazily built models before they are needed (a Responses stream event costs half a second
-    the first time); done in the background while the first requests are served."""
-    try:
-        from openai._models import construct_type
-        from openai.types.responses import ResponseStreamEvent
-
-        for event in ({"type": "response.created", "sequence_number": 0, "response": {"id": "r", "output": []}},
-                      {"type": "response.output_text.delta", "sequence_number": 1, "delta": "", "item_id": "i",
-                       "output_index": 0, "content_index": 0}):
-            construct_type(type_=ResponseStreamEvent, value=event)
-    except Exception:  # an SDK version without these: nothing to prepare
-        pass
-
-
 def main() -> None:
-    import threading
-
-    driver = Driver()
-    threading.Thread(target=warm_up, args=(driver,), daemon=True).start()
-    driver.serve()
+    Driver().serve()
 
 
 if __name__ == "__main__":
