@@ -36,6 +36,7 @@ CAPABILITIES: dict[str, str] = {
     "rate_limit_headers": "x-ratelimit-* headers on responses",
     "files": "POST /files (multipart upload) and the /files list, retrieve, content and delete",
     "batches": "POST /batches from an uploaded JSONL file (lines run on the chat model), retrieve, list, cancel",
+    "client": "a client library is under test (claimed by --client / --client-cmd): client.* requirements",
 }
 # A chat model alone claims this much; a model given for another area claims that area.
 DEFAULT_CAPABILITIES = {"models", "chat", "streaming"}

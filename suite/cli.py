@@ -104,6 +104,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help='how unknown and unserved paths answer: 404 in OpenAI\'s error shape, or '
                             '{"detail": "Not Found"} as FastAPI servers do')
     serve.add_argument("--latency", type=float, default=0.0, metavar="SECONDS", help="delay every answer")
+    serve.add_argument("--replay", metavar="DIR", help="serve this recording instead of the reference provider")
+    serve.add_argument("--fast", action="store_true", help="with --replay: send streams at once, not at recorded pace")
 
     from .official import commands as spec_commands
 
@@ -217,6 +219,10 @@ def cmd_spec(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    if args.replay:
+        from .clients.replay_server import serve_recording
+
+        return serve_recording(args.replay, host=args.host, port=args.port, fast=args.fast)
     from .reference.server import serve
 
     return serve(host=args.host, port=args.port, api_key_env=args.api_key_env, faults=args.fault or [],

@@ -56,6 +56,8 @@ OPTIONS = (
            "PATH_OR_URL"),
     Option("seed", "seed of the property-based phase, so runs reproduce and replay (default 20240611)", "N"),
     Option("examples", "property-based examples per operation (default 5)", "N"),
+    Option("client", "send the scenarios' requests through a client library: raw (default), openai, node", "NAME"),
+    Option("client-cmd", "a client driver command speaking the JSON-lines protocol of docs/clients.md", "CMD"),
 )
 # Names pytest (or a common plugin) already owns: under pytest they exist only with the oaic- prefix.
 PYTEST_RESERVED = {"strict", "timeout"}

@@ -360,7 +360,7 @@ def target(oaic_run: Run) -> Target:
 
 @pytest.fixture(scope="session")
 def api(oaic_run: Run) -> Transport:
-    return oaic_run.transport
+    return oaic_run.api or oaic_run.transport
 
 
 @pytest.fixture

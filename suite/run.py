@@ -20,7 +20,7 @@ from .errors import UsageError
 from .exchange import Exchange
 from .options import REPLAY_IGNORES, target_flags
 from .results import Results, now_iso
-from .scope import TestScope
+from .scope import TestScope, current_scope
 from .target import Target, build_target
 from .transport import Transport
 
@@ -38,6 +38,7 @@ class Run:
     transport: Transport
     results: Results
     report_dir: Path
+    api: Any = None  # what scenarios send through: the transport, or a client library under test wrapping it
     store: Any = None
     secrets: list[str] = field(default_factory=list)
     property_options: dict[str, Any] = field(default_factory=dict)
@@ -72,6 +73,9 @@ class Run:
         from .properties.phase import check_options
 
         check_options(options)
+        from .clients import check as check_client
+
+        check_client(options)
         flags = target_flags(options)
         if not options.get("replay") and not (flags.get("base_url") or flags.get("target")
                                               or env.get("OAIC_BASE_URL") or env.get("OAIC_TARGET")):
@@ -98,18 +102,22 @@ class Run:
                             "spec": options.get("spec")}
         if store is not None:
             property_options = store.property_options(property_options)
+        from .clients import prestart, wrap
         from .recording.scrubbing import run_secrets
 
-        public = target.public()
+        prestart(options)  # a client driver starts while the run is built
+        transport = Transport(target, store=store)
+        api = wrap(transport, options, lambda found: [results.add(f, _scope_test()) for f in found])
+        public = target.public()  # after wrap: a client under test adds the capability "client"
         if mode == REPLAY:
             public["replay"] = str(options["replay"])
         results = Results(catalogue, selected, strict=bool(options.get("strict")), mode=mode, target=public,
                           claimed=set(target.capabilities))
         results.baseline = baseline
         run = cls(options=options, catalogue=catalogue, selected=selected, mode=mode, target=target,
-                  transport=Transport(target, store=store), results=results, report_dir=report_dir, store=store,
+                  transport=transport, api=api, results=results, report_dir=report_dir, store=store,
                   secrets=run_secrets(target), property_options=property_options)
-        run.transport.on_exchange = run.exchange_seen
+        transport.on_exchange = run.exchange_seen
         return run
 
     # -- during the run ------------------------------------------------------------------------------------
@@ -127,6 +135,8 @@ class Run:
     # -- the end -----------------------------------------------------------------------------------------------
     def close(self, complete: bool = False) -> None:
         """Idempotent. A recording is complete only when the session ended normally (finish says so)."""
+        if self.api is not None and self.api is not self.transport and hasattr(self.api, "close"):
+            self.api.close()
         self.transport.close()
         if self.store is not None:
             self.store.close(complete=complete)
@@ -169,6 +179,11 @@ class Run:
     def exit_code(self) -> int:
         """The results' exit code, or 2 when the reports could not be written."""
         return EXIT_USAGE if self.report_error else self.results.exit_code()
+
+
+def _scope_test() -> str:
+    scope = current_scope()
+    return scope.test if scope else ""
 
 
 def _report_dir(value: str) -> Path:

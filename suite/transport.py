@@ -79,6 +79,8 @@ class Transport:
         self._client: httpx.Client | None = None
         # Told every exchange with the test that sent it (the run counts it and applies the transport checks).
         self.on_exchange: Callable[[Exchange, TestScope | None], None] | None = None
+        # Called with the exchange once its headers are in, then with each chunk as it arrives (a proxy relays them).
+        self.on_progress: Callable[[Exchange, bytes | None], None] | None = None
 
     # -- lifecycle ------------------------------------------------------------------------------------
     @property
@@ -232,6 +234,8 @@ class Transport:
                     response.request.extensions.get("timeout", {})["read"] = stall_deadline
                 exchange.status = response.status_code
                 exchange.headers = {k.lower(): v for k, v in response.headers.items()}
+                if self.on_progress is not None:
+                    self.on_progress(exchange, None)
                 ctype = exchange.content_type
                 if ctype == "text/event-stream" or (wants_stream and response.is_success
                                                      and ctype not in ("application/json",)):
@@ -244,6 +248,8 @@ class Transport:
                     received += len(chunk)
                     parts.append(chunk)
                     exchange.chunks.append((now, chunk))
+                    if self.on_progress is not None:
+                        self.on_progress(exchange, chunk)
                     if decoder is not None:
                         decoder.feed(chunk, now)
                     if received > self.max_body_bytes:

@@ -178,6 +178,32 @@ class Player:
             raise NotRecorded(self._not_recorded(name, request, f"{method} {path}"))
         return cassette.to_exchange(request, response, method, path, request_json)
 
+    def replay_any(self, method: str, path: str, request_json: Any, content: bytes | None) -> Exchange:
+        """Serving a recording (``oaic serve --replay``), where no test names the cassette: the first unplayed
+        matching interaction of any cassette, else the first matching one again (a client may ask twice)."""
+        request = cassette.request_of(method, scrub_uri(self.target.base_url + path, []),
+                                      cassette.sent_body(request_json, content))
+        tapes = self._all_tapes()
+        for tape in tapes:
+            response = tape.play(request)
+            if response is not None:
+                return cassette.to_exchange(request, response, method, path, request_json)
+        for tape in tapes:
+            for recorded, response in tape.interactions:
+                if requests_match(request, recorded, MATCHERS):
+                    return cassette.to_exchange(request, response, method, path, request_json)
+        shown = cassette.sent_body(request_json, content)
+        shown = shown[:200] if shown else b""
+        raise NotRecorded(f"no recording of {method} {path} with body {shown.decode('utf-8', 'replace')!r} "
+                          f"in {self.folder}")
+
+    def _all_tapes(self) -> list[_Tape]:
+        if not self._all_loaded:
+            for path in sorted(p for p in self.folder.rglob("*.yaml") if cassette.is_cassette(p)):
+                self._tape(path.relative_to(self.folder).as_posix())
+            self._all_loaded = True
+        return [self.tapes[name] for name in sorted(self.tapes)]
+
     def _tape(self, name: str) -> _Tape:
         if name not in self.tapes:
             self.tapes[name] = _Tape(self.folder / name)
