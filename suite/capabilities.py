@@ -44,3 +44,16 @@ ALWAYS_CLAIMED = {"core"}
 MODEL_AREAS = ("chat", "tools", "embeddings", "completions", "responses", "moderations", "transcriptions")
 AREA_CAPABILITY = {"tools": "tools", "embeddings": "embeddings", "completions": "completions",
                    "responses": "responses", "moderations": "moderations", "transcriptions": "audio_transcriptions"}
+# The capabilities that are features of an area: when discovery finds the area's route is not served, they are
+# not served either.
+AREA_FEATURES: dict[str, tuple[str, ...]] = {
+    "chat": ("streaming", "stream_usage", "n", "stop", "max_completion_tokens", "logprobs", "json_object",
+             "json_schema", "developer_role", "determinism", "tools", "parallel_tool_calls", "legacy_functions",
+             "stored_completions"),
+    "embeddings": ("embeddings_base64", "embeddings_dimensions"),
+    "responses": ("responses_streaming",),
+    "files": ("batches",),
+}
+# The capabilities that are a whole API area: refused honestly only by a route refusal (404/405/501).
+AREA_CAPABILITIES = frozenset({"chat", "embeddings", "completions", "responses", "moderations",
+                               "audio_transcriptions", "files", "batches", "models", "stored_completions"})

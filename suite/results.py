@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
+from .capabilities import AREA_CAPABILITIES
 from .catalogue import Catalogue, Requirement
 from .findings import ERROR, FAIL, NOT_RECORDED, PASS, SEVERITY, SKIP, UNSUPPORTED, VERDICTS, WARN, Finding
 
@@ -21,6 +23,18 @@ METRIC_VALUES_KEPT = 1000  # raw values per metric in results.json, for the repo
 CONFORMANT, NOT_CONFORMANT, INCOMPLETE = "CONFORMANT", "NOT CONFORMANT", "INCOMPLETE"
 EXIT_CODES = {CONFORMANT: 0, NOT_CONFORMANT: 1, INCOMPLETE: 3}
 EXIT_INTERRUPTED = 130
+
+
+def _route_missing(body: Any, error: Any) -> bool:
+    """A 404/405 from the router, not about one resource: {"detail": "Not Found"}, OpenAI's "Invalid URL", or
+    a body that is not JSON at all."""
+    if body is None:
+        return True
+    if isinstance(body, dict) and body.get("detail") in ("Not Found", "Method Not Allowed"):
+        return True
+    if isinstance(error, dict):
+        return error.get("code") == "unknown_url" or str(error.get("message", "")).startswith("Invalid URL")
+    return False
 
 
 def now_iso() -> str:
@@ -51,6 +65,7 @@ class Results:
         self.mode = mode
         self.target = target or {}
         self.claimed = claimed
+        self.attempted: set[str] = set(self.target.get("attempted") or []) if isinstance(self.target, dict) else set()
         self.findings: list[Finding] = []
         self._by_test: dict[str, set[str]] = {}
         self._deselected: dict[str, str] = {}  # requirement -> a deselected test that covers it
@@ -76,19 +91,51 @@ class Results:
             raise ValueError(f"unknown verdict {finding.verdict!r}")
         if finding.requirement not in self.selected:
             return None
+        if test and not finding.test:
+            finding.test = test
+        if finding.exchange is None and self._test_exchanges.get(finding.test):
+            finding.exchange = self._judged_exchange(finding)
+        if finding.verdict in (FAIL, WARN) and requirement.capability in self.attempted:
+            refusal = self._refusal(finding, requirement.capability)
+            if refusal:
+                finding = Finding(finding.requirement, UNSUPPORTED, refusal, finding.evidence, finding.test,
+                                  finding.exchange)
         if finding.verdict in (FAIL, WARN) and not self.claims(requirement.capability):
             finding = Finding(finding.requirement, SKIP, f"not claimed (capability '{requirement.capability}'); "
                                                          f"observed: {finding.message}", finding.evidence, finding.test,
                               finding.exchange)
         if finding.verdict == FAIL and requirement.level != "MUST":
             finding.verdict = WARN
-        if test and not finding.test:
-            finding.test = test
-        if finding.exchange is None and self._test_exchanges.get(finding.test):
-            finding.exchange = self._judged_exchange(finding)
         self.findings.append(finding)
         self._by_test.setdefault(finding.test, set()).add(finding.requirement)
         return finding
+
+    def _refusal(self, finding: Finding, capability: str) -> str | None:
+        """For a capability the run attempted without a claim: the target's honest refusal of the request this
+        finding was judged on (a 4xx in OpenAI's error shape; for a whole area only a 404/405/501 route refusal),
+        described; None when the failure is not a refusal (a 5xx, a wrong answer) and stays a failure."""
+        if finding.exchange is None or finding.exchange >= len(self.exchanges):
+            return None
+        view = self.exchanges[finding.exchange]
+        status = view.get("status")
+        if not isinstance(status, int):
+            return None
+        try:
+            body = json.loads(view.get("body") or "null")
+        except ValueError:
+            body = None
+        error = body.get("error") if isinstance(body, dict) else None
+        message = error.get("message") if isinstance(error, dict) else None
+        where = f"{view.get('method')} {view.get('path')}"
+        if capability in AREA_CAPABILITIES:  # a whole area: only a missing route is a refusal
+            if status == 501 or (status in (404, 405) and _route_missing(body, error)):
+                return (f"not served: the target answered {where} with HTTP {status} (capability '{capability}' "
+                        f"was attempted, not claimed): {str(view.get('body') or '')[:160]!r}")
+            return None
+        if status in (400, 404, 405, 422, 501) and isinstance(message, str):
+            return (f"unsupported: the target refused {where} (capability '{capability}' was attempted, not "
+                    f"claimed) with HTTP {status}: {message[:200]!r}")
+        return None
 
     def claims(self, capability: str) -> bool:
         return self.claimed is None or capability in self.claimed
@@ -113,10 +160,17 @@ class Results:
         return [f for f in self.findings if f.test == test]
 
     def capability_missing(self, requirements: Iterable[str], test: str, capability: str) -> None:
-        """A scenario needs a capability the target does not have: its requirements are skips."""
-        reason = f"not claimed: the target does not claim capability '{capability}'"
+        """A scenario needs a capability the target does not have: its requirements are skips, or unsupported
+        when discovery found the route not served."""
+        served = self._not_served().get(capability)
+        verdict, reason = (UNSUPPORTED, f"not served: {served}") if served else \
+            (SKIP, f"not claimed: the target does not claim capability '{capability}'")
         for requirement in sorted(requirements):
-            self.add(Finding(requirement, SKIP, reason), test)
+            self.add(Finding(requirement, verdict, reason), test)
+
+    def _not_served(self) -> dict[str, str]:
+        served = self.target.get("not_served") if isinstance(self.target, dict) else None
+        return served if isinstance(served, dict) else {}
 
     def add_exchange(self, exchange: Exchange, test: str = "") -> int:
         """Keep a compact, scrubbed view of one exchange; findings of ``test`` added next refer to it."""
@@ -157,6 +211,10 @@ class Results:
             findings = grouped.get(requirement.id, [])
             if findings:
                 verdict = max((f.verdict for f in findings), key=lambda v: SEVERITY[v])
+            elif requirement.capability in self._not_served():
+                verdict = UNSUPPORTED
+                findings = [Finding(requirement.id, UNSUPPORTED,
+                                    f"not served: {self._not_served()[requirement.capability]}")]
             elif not self.claims(requirement.capability):
                 verdict = SKIP
                 findings = [Finding(requirement.id, SKIP, f"not claimed: the target does not claim capability "
@@ -185,6 +243,28 @@ class Results:
         known = self.baseline.known if self.baseline is not None else set()
         return any(item.verdict == FAIL or (self.strict and item.verdict == WARN)
                    for item in self.by_requirement() if item.requirement.id not in known)
+
+    def profile(self) -> dict[str, dict[str, str]]:
+        """What the target turned out to support, per capability: supported (something was judged), unsupported
+        (refused honestly, with the refusal), not served (the route is missing), claimed (pinned, not yet judged),
+        or not attempted."""
+        not_served = self._not_served()
+        out: dict[str, dict[str, str]] = {}
+        for capability in sorted(self.claimed or ()):
+            if capability == "core":
+                continue
+            reqs = [r for r in self.by_requirement() if r.requirement.capability == capability]
+            refused = [f for r in reqs for f in r.findings if f.verdict == UNSUPPORTED]
+            judged = [r for r in reqs if r.verdict in (PASS, FAIL, WARN)]
+            if judged:
+                out[capability] = {"status": "supported"}
+            elif refused:
+                out[capability] = {"status": "unsupported", "detail": refused[0].message}
+            else:
+                out[capability] = {"status": "claimed" if capability not in self.attempted else "not judged"}
+        for capability, reason in sorted(not_served.items()):
+            out.setdefault(capability, {"status": "not served", "detail": reason})
+        return out
 
     def judged_count(self) -> tuple[int, int]:
         """(requirements judged, requirements the target supports): the supported ones are those judged plus
@@ -232,6 +312,7 @@ class Results:
             "interrupted": self.interrupted,
             "suite_errors": self.suite_errors,
             "judged": dict(zip(("judged", "supported"), self.judged_count())),
+            "profile": self.profile(),
             "exit_code": self.exit_code(),
             "totals": self.totals(),
             "spent": self.spent,
@@ -276,7 +357,7 @@ def from_json(data: dict[str, Any], catalogue: Catalogue) -> Results:
             dropped.add(item.get("requirement"))
             continue
         if not item.get("test") and str(item.get("message", "")).startswith(
-                ("not claimed", "not judged", "not applicable")):
+                ("not claimed", "not judged", "not applicable", "not served")):
             continue  # a requirement nothing judged: by_requirement() says so again
         exchange = item.get("exchange")
         results.add(Finding(item["requirement"], item["verdict"], item.get("message", ""),

@@ -85,6 +85,7 @@ class Run:
             say(f"oaic: no target given: replaying the bundled recording {options['replay']}")
         mode = REPLAY if options.get("replay") else RECORD if options.get("record") else LIVE
         store = None
+        discovered = None
         if mode == REPLAY:
             from .recording import open_store
 
@@ -98,6 +99,7 @@ class Run:
                 store = open_store(options, target)
             if preflight:
                 Transport(target).preflight()
+                discovered = _discover(target, client=bool(options.get("client") or options.get("client_cmd")))
         property_options = {"examples": options.get("examples"), "seed": options.get("seed"),
                             "spec": options.get("spec")}
         if store is not None:
@@ -114,6 +116,8 @@ class Run:
         results = Results(catalogue, selected, strict=bool(options.get("strict")), mode=mode, target=public,
                           claimed=set(target.capabilities))
         results.baseline = baseline
+        if discovered is not None:
+            _report_discovery(results, discovered)
         run = cls(options=options, catalogue=catalogue, selected=selected, mode=mode, target=target,
                   transport=transport, api=api, results=results, report_dir=report_dir, store=store,
                   secrets=run_secrets(target), property_options=property_options)
@@ -179,6 +183,27 @@ class Run:
     def exit_code(self) -> int:
         """The results' exit code, or 2 when the reports could not be written."""
         return EXIT_USAGE if self.report_error else self.results.exit_code()
+
+
+def _discover(target: Target, client: bool) -> Any:
+    """Check the set-up (key, models, that this is an OpenAI-style API) and, with no capability list, discover the
+    target: its models per area and the areas it serves (see discovery.py)."""
+    from .discovery import apply, discover
+
+    found = discover(target, dict(target.models), probe_areas=not target.capabilities_given)
+    if not target.capabilities_given:
+        apply(target, found, client=client)
+    return found
+
+
+def _report_discovery(results: Results, found: Any) -> None:
+    """The requests discovery sent, and the one finding it makes (is a key required?)."""
+    results.target["discovery"] = found.requests
+    if found.no_key_exchange is not None:
+        from .checks.errors import key_enforced
+
+        for finding in key_enforced(found.no_key_exchange):
+            results.add(finding, "discovery")
 
 
 def _scope_test() -> str:

@@ -27,6 +27,7 @@ from .capabilities import ALWAYS_CLAIMED, AREA_CAPABILITY, CAPABILITIES, DEFAULT
 PROFILE_KEYS = {
     "name", "base_url", "api_key_env", "models", "headers", "capabilities", "timeout", "connect_timeout",
     "total_timeout", "max_requests", "max_tokens_budget", "rps", "max_retries", "retry_after_cap",
+    "attempted", "not_served",
 }
 NUMERIC = {
     "timeout": float, "connect_timeout": float, "total_timeout": float, "max_requests": int,
@@ -52,6 +53,11 @@ class Target:
     rps: float = 0.0  # 0 means no limit
     max_retries: int = 2
     retry_after_cap: float = 10.0
+    capabilities_given: bool = False  # a list came from flags, OAIC_CAPABILITIES or the profile (no discovery)
+    # Discovered targets: capabilities the run attempts without a claim (an honest refusal is then unsupported,
+    # not a failure), and the ones whose route the target does not serve (capability -> what it answered).
+    attempted: set[str] = field(default_factory=set)
+    not_served: dict[str, str] = field(default_factory=dict)
 
     def claims(self, capability: str) -> bool:
         return capability in self.capabilities
@@ -72,6 +78,8 @@ class Target:
             "models": {area: self.model(area) for area in MODEL_AREAS if self.model(area)},
             "headers": scrub_headers(self.headers),
             "capabilities": sorted(self.capabilities),
+            "attempted": sorted(self.attempted),
+            "not_served": dict(sorted(self.not_served.items())),
             "timeout": self.timeout,
             "total_timeout": self.total_timeout,
             "max_requests": self.max_requests,
@@ -186,6 +194,10 @@ def build_target(flags: Mapping[str, Any], env: Mapping[str, str] | None = None,
         settings[key] = number
 
     claimed = _capabilities(pick("capabilities"), models)
+    attempted = profile.get("attempted") or []
+    not_served = profile.get("not_served") or {}
+    if not isinstance(attempted, list) or not isinstance(not_served, dict):
+        raise UsageError("target profile: attempted must be a list of capabilities, [not_served] a table")
 
     api_key_env = pick("api_key_env")
     if api_key_env is not None and (not isinstance(api_key_env, str) or not api_key_env.replace("_", "").isalnum()):
@@ -206,6 +218,9 @@ def build_target(flags: Mapping[str, Any], env: Mapping[str, str] | None = None,
         models=models,
         headers=headers,
         capabilities=claimed,
+        capabilities_given=pick("capabilities") is not None,
+        attempted={str(c) for c in attempted} & claimed,
+        not_served={str(k): str(v) for k, v in not_served.items()},
         **settings,
     )
     if base_url:

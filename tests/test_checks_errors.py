@@ -273,3 +273,13 @@ def test_rejection_findings_judge_status_code_and_param_together():
     assert_passes(findings, "errors.invalid.temperature")
     assert_fails(findings, "errors.status.bad-request", "422")
     assert_fails(findings, "errors.param.names-field", "null")
+
+
+def test_a_target_given_a_key_that_serves_without_one_is_warned():
+    from oaic.checks.errors import key_enforced
+
+    open_door = Exchange.from_parts("GET", "/models", status=200, body={"object": "list", "data": []})
+    assert_fails(key_enforced(open_door), "errors.auth.key-enforced", "without any key was served")
+    locked = Exchange.from_parts("GET", "/models", status=401, body={"error": {"message": "no key", "type": "x",
+                                                                               "param": None, "code": None}})
+    assert_passes(key_enforced(locked), "errors.auth.key-enforced")

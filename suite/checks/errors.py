@@ -188,6 +188,20 @@ def auth_rejected(ex: Exchange, requirement: str, what: str) -> Iterable[Finding
         yield failed(requirement, f"a request {what} answered {ex.describe()}; expected 401", status=ex.status)
 
 
+@check("errors.auth.key-enforced")
+def key_enforced(ex: Exchange) -> Iterable[Finding]:
+    """Discovery asked GET /models without the key the run was given: a target that needs no key warns (fine for a
+    local server, a hole for a hosted one)."""
+    req = "errors.auth.key-enforced"
+    if ex.status is None:
+        return
+    if ex.status in (401, 403):
+        yield passed(req)
+    elif ex.ok:
+        yield failed(req, f"the run was given a key, but GET /models without any key was served: {ex.describe()}; "
+                          f"anyone who can reach this target can use it", status=ex.status)
+
+
 @check("errors.headers.request-id")
 def request_id(ex: Exchange) -> Iterable[Finding]:
     """The response carries a non-empty x-request-id (OpenAI sends one on successes and errors alike)."""

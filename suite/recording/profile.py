@@ -30,12 +30,17 @@ def write_profile(folder: Path, target: Target, secrets: list[str]) -> Path:
              f"base_url = {_string(scrub_text(target.base_url, secrets))}",
              f"api_key_env = {_string(target.api_key_env)}",
              f"capabilities = [{', '.join(_string(c) for c in sorted(target.capabilities))}]"]
+    if target.attempted:  # a discovered target: what was attempted rather than claimed
+        lines.append(f"attempted = [{', '.join(_string(c) for c in sorted(target.attempted))}]")
     lines += [f"{key} = {_number(getattr(target, key))}" for key in _SETTINGS]
     models = {area: target.models[area] for area in MODEL_AREAS if target.models.get(area)}
     lines += ["", "[models]"] + [f"{area} = {_string(model)}" for area, model in models.items()]
     headers = scrub_headers(target.headers, secrets)
     if headers:
         lines += ["", "[headers]"] + [f"{_string(name)} = {_string(value)}" for name, value in headers.items()]
+    if target.not_served:
+        lines += ["", "[not_served]"] + [f"{_string(c)} = {_string(scrub_text(reason, secrets))}"
+                                         for c, reason in sorted(target.not_served.items())]
     path = folder / PROFILE
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
