@@ -196,7 +196,8 @@ def _auth(prober: _Prober, target: Target, found: Discovery) -> None:
     if not target.api_key:
         return
     response = prober.send("GET", "/models", auth=False)
-    found.auth = "required" if response.status_code in (401, 403) else "not required"
+    # served without a key: not required; refused in any way: the auth requirements judge how
+    found.auth = "not required" if response.status_code < 300 else "required"
     from .exchange import Exchange
 
     found.no_key_exchange = Exchange.from_parts("GET", "/models", status=response.status_code,
@@ -226,7 +227,9 @@ def _areas(prober: _Prober, target: Target, pinned: dict[str, str], found: Disco
             continue
         candidates = _candidates(area, found.listed)
         if area in ("completions", "responses") and found.models.get("chat"):
-            candidates = [m for m in candidates if m != found.models["chat"]][:1] + [found.models["chat"]]
+            # a model named for the area (an -instruct model), else the chat model that already answered
+            hinted = [m for m in found.listed if any(h in m.lower() for h in HINTS[area])]
+            candidates = [m for m in hinted if m != found.models["chat"]][:1] + [found.models["chat"]]
         if not candidates and area == "chat":
             continue  # nothing listed: the chat scenarios need a model the user names
         if not candidates and area != "moderations":

@@ -225,7 +225,7 @@ def build_target(flags: Mapping[str, Any], env: Mapping[str, str] | None = None,
     )
     if base_url:
         for area, capability in (("chat", "chat"), *AREA_CAPABILITY.items()):
-            if target.claims(capability) and not target.model(area):
+            if target.claims(capability) and not target.model(area) and capability not in target.attempted:
                 flag = "--model" if area == "chat" else f"--{area.rstrip('s') if area in SINGULAR_FLAGS else area}-model"
                 raise UsageError(f"capability {capability!r} is claimed but no {area} model is set (give {flag})")
     return target

@@ -9,11 +9,12 @@ from __future__ import annotations
 import email.utils
 import re
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from ..exchange import Exchange
 from ..findings import Finding, errored, expect, failed, passed, short, skipped
 from . import check
-from .common import no_response
+from .common import error_body_problems, no_response
 
 INVALID_REQUIREMENTS = (
     "errors.invalid.missing-messages", "errors.invalid.role", "errors.invalid.temperature", "errors.invalid.top-p",
@@ -305,3 +306,35 @@ def rejection_findings(ex: Exchange, requirement: str, what: str, fields: Sequen
     if fields:
         out += param_names_field(ex, fields, what)
     return out
+
+
+def deletion_confirmed(ex: Exchange, req: str, expected: dict[str, Any]) -> Iterable[Finding]:
+    """A DELETE answered 200 with the deletion object ``expected`` (id, object, deleted: true): shared by every
+    area with deletable objects (stored completions, files)."""
+    unjudged = unjudgeable(ex, (req,))
+    if unjudged:
+        yield from unjudged
+        return
+    body = ex.json()
+    if ex.status != 200 or not isinstance(body, dict):
+        yield failed(req, f"DELETE {ex.path} answered {ex.describe()}, expected 200 with {short(expected)}",
+                     status=ex.status)
+        return
+    wrong = [f"{key} is {short(body.get(key), 80) if key in body else 'missing'}, expected {short(value, 80)}"
+             for key, value in expected.items() if body.get(key) != value]
+    yield expect(req, not wrong, f"DELETE {ex.path}: " + "; ".join(wrong), received=short(body, 300))
+
+
+def gone_after_delete(ex: Exchange, req: str, what: str) -> Iterable[Finding]:
+    """A GET of something deleted (``what``) is a 404 in OpenAI's error shape."""
+    unjudged = unjudgeable(ex, (req,))
+    if unjudged:
+        yield from unjudged
+        return
+    if ex.status != 404:
+        yield failed(req, f"GET {ex.path} after deleting {what} answered {ex.describe()}, expected 404",
+                     status=ex.status)
+        return
+    problems = error_body_problems(ex)
+    yield expect(req, not problems, f"GET {ex.path} after the delete answered 404, but the body is not OpenAI's "
+                                    f"error shape: {'; '.join(problems)}", body=short(ex.body, 300))

@@ -12,7 +12,7 @@ from ..exchange import Exchange
 from ..findings import Finding, expect, failed, passed, short, skipped
 from . import check, pagination
 from .common import error_body_problems, is_int
-from .errors import unjudgeable
+from .errors import deletion_confirmed, gone_after_delete, unjudgeable
 
 # Unix seconds between 2001 and 2286: a value in milliseconds (or a float) is out of this range or not an int.
 SECONDS = (10**9, 10**10)
@@ -219,37 +219,12 @@ def purpose_filtered(ex: Exchange, purpose: str, expected_id: str) -> Iterable[F
 
 @check("files.delete.response")
 def deleted(ex: Exchange, ident: str) -> Iterable[Finding]:
-    req = "files.delete.response"
-    unjudged = unjudgeable(ex, (req,))
-    if unjudged:
-        yield from unjudged
-        return
-    body = ex.json()
-    expected = {"id": ident, "object": "file", "deleted": True}
-    if ex.status != 200 or not isinstance(body, dict):
-        yield failed(req, f"DELETE {ex.path} answered {ex.describe()}, expected 200 with {short(expected)}",
-                     status=ex.status)
-        return
-    wrong = [f"{key} is {short(body.get(key), 80) if key in body else 'missing'}, expected {short(value, 80)}"
-             for key, value in expected.items() if body.get(key) != value]
-    yield expect(req, not wrong, f"DELETE {ex.path}: " + "; ".join(wrong), received=short(body, 300))
+    return deletion_confirmed(ex, "files.delete.response", {"id": ident, "object": "file", "deleted": True})
 
 
 @check("files.delete.gone")
 def gone(ex: Exchange) -> Iterable[Finding]:
-    """GET of a deleted file is a 404 in OpenAI's error shape."""
-    req = "files.delete.gone"
-    unjudged = unjudgeable(ex, (req,))
-    if unjudged:
-        yield from unjudged
-        return
-    if ex.status != 404:
-        yield failed(req, f"GET {ex.path} after deleting the file answered {ex.describe()}, expected 404",
-                     status=ex.status)
-        return
-    problems = error_body_problems(ex)
-    yield expect(req, not problems, f"GET {ex.path} after the delete answered 404, but the body is not OpenAI's "
-                                    f"error shape: {'; '.join(problems)}", body=short(ex.body, 300))
+    return gone_after_delete(ex, "files.delete.gone", "the file")
 
 
 @check("files.upload.bad-purpose", "files.upload.missing-file")

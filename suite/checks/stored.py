@@ -9,8 +9,7 @@ from typing import Any
 from ..exchange import Exchange
 from ..findings import Finding, expect, failed, passed, short, skipped
 from . import check
-from .common import error_body_problems
-from .errors import unjudgeable
+from .errors import deletion_confirmed, gone_after_delete, unjudgeable
 from .pagination import page_ids, page_items
 
 
@@ -165,37 +164,12 @@ def filtered_by_updated_metadata(ex: Exchange, updated_id: str, other_ids: Seque
 
 @check("stored.delete.response")
 def deleted(ex: Exchange, completion: str) -> Iterable[Finding]:
-    req = "stored.delete.response"
-    unjudged = unjudgeable(ex, (req,))
-    if unjudged:
-        yield from unjudged
-        return
-    body = ex.json()
-    expected = {"object": "chat.completion.deleted", "id": completion, "deleted": True}
-    if ex.status != 200 or not isinstance(body, dict):
-        yield failed(req, f"DELETE {ex.path} answered {ex.describe()}, expected 200 with {short(expected)}",
-                     status=ex.status)
-        return
-    wrong = [f"{key} is {short(body.get(key), 80) if key in body else 'missing'}, expected {short(value, 80)}"
-             for key, value in expected.items() if body.get(key) != value]
-    yield expect(req, not wrong, f"DELETE {ex.path}: " + "; ".join(wrong), received=short(body, 300))
+    return deletion_confirmed(ex, "stored.delete.response", {"object": "chat.completion.deleted", "id": completion, "deleted": True})
 
 
 @check("stored.delete.gone")
 def gone(ex: Exchange) -> Iterable[Finding]:
-    """GET of a deleted completion is a 404 in OpenAI's error shape."""
-    req = "stored.delete.gone"
-    unjudged = unjudgeable(ex, (req,))
-    if unjudged:
-        yield from unjudged
-        return
-    if ex.status != 404:
-        yield failed(req, f"GET {ex.path} after deleting it answered {ex.describe()}, expected 404",
-                     status=ex.status)
-        return
-    problems = error_body_problems(ex)
-    yield expect(req, not problems, f"GET {ex.path} after the delete answered 404, but the body is not OpenAI's "
-                                    f"error shape: {'; '.join(problems)}", body=short(ex.body, 300))
+    return gone_after_delete(ex, "stored.delete.gone", "it")
 
 
 @check("stored.messages.list")
