@@ -33,8 +33,13 @@ def _route_missing(body: Any, error: Any) -> bool:
     if isinstance(body, dict) and body.get("detail") in ("Not Found", "Method Not Allowed"):
         return True
     if isinstance(error, dict):
-        return error.get("code") == "unknown_url" or str(error.get("message", "")).startswith("Invalid URL")
+        message = str(error.get("message", "")).strip().lower()
+        return error.get("code") == "unknown_url" or message in ROUTER_MESSAGES or \
+            any(phrase in message for phrase in ("invalid url", "unknown url", "no route"))
     return False
+
+
+ROUTER_MESSAGES = ("not found", "method not allowed", "not implemented")  # a router's words, about no resource
 
 
 def now_iso() -> str:

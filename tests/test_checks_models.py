@@ -102,15 +102,14 @@ def test_chat_completion_schema():
     assert_fails(chat_basic.completion_schema(Exchange.from_parts(body=bad)), "chat.response.schema", "/created")
 
 
-def test_an_honest_not_implemented_retrieve_is_unsupported_a_detail_404_fails():
+def test_a_retrieve_route_that_is_not_there_fails_the_retrieve_check():
+    """The check fails any non-200; whether that is a failure or `unsupported` is the results' policy
+    (tests/test_results_policy.py): the scenario no longer decides it."""
     from oaic.scenarios.test_models import test_retrieve_configured_models as scenario
 
     class Api:
-        def __init__(self, status, body):
-            self.answer = status, body
-
         def get(self, path, **_):
-            return listing(self.answer[1], status=self.answer[0])
+            return listing({"detail": "Not Found"}, status=404)
 
     class Target:
         def model(self, area):
@@ -118,18 +117,11 @@ def test_an_honest_not_implemented_retrieve_is_unsupported_a_detail_404_fails():
 
     class Verdicts:
         def __init__(self):
-            self.findings, self.unsupported_ids = [], []
+            self.findings = []
 
         def extend(self, findings):
             self.findings += findings
 
-        def unsupported(self, requirements, exchange):
-            self.unsupported_ids += requirements
-
-    honest = Verdicts()
-    scenario(Api(501, {"error": {"message": "Not implemented", "type": "invalid_request_error", "param": None,
-                                 "code": None}}), Target(), honest)
-    assert honest.unsupported_ids == ["models.retrieve.shape"] and not honest.findings
-    detail = Verdicts()
-    scenario(Api(404, {"detail": "Not Found"}), Target(), detail)
-    assert_fails(detail.findings, "models.retrieve.shape", "HTTP 404")
+    found = Verdicts()
+    scenario(Api(), Target(), found)
+    assert_fails(found.findings, "models.retrieve.shape", "HTTP 404")

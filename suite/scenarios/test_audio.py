@@ -7,7 +7,6 @@ import pytest
 from oaic import multipart
 from oaic.audio_clip import SECONDS, tone_wav
 from oaic.checks import audio, common
-from oaic.checks.common import honest_unsupported
 
 pytestmark = pytest.mark.needs("audio_transcriptions")
 
@@ -18,11 +17,6 @@ def transcribe(api, fields: dict[str, str], with_file: bool = True):
     """POST the form. The exchange's request_json records the form fields, so checks can read what was asked."""
     body, headers = multipart.encode(fields, {"file": CLIP} if with_file else {})
     return api.request("POST", "/audio/transcriptions", json=fields, content=body, headers=headers)
-
-
-def endpoint_missing(ex) -> bool:
-    """An honest "not implemented" answer; a 404 for an unknown or missing model is a rejection, not that."""
-    return honest_unsupported(ex) and (ex.json() or {}).get("error", {}).get("code") != "model_not_found"
 
 
 def in_format(api, target, response_format: str):
@@ -40,10 +34,7 @@ def format_refused(ex) -> str | None:
 
 
 def not_judged(ex, verdicts, requirements) -> bool:
-    """Report an endpoint that is missing, or a format the model refuses, instead of judging the answer."""
-    if honest_unsupported(ex):
-        verdicts.unsupported(requirements, ex)
-        return True
+    """Report a format the model refuses (OpenAI's json-only models do) instead of judging the answer."""
     reason = format_refused(ex)
     if reason:
         verdicts.skip(requirements, reason)
@@ -54,9 +45,6 @@ def not_judged(ex, verdicts, requirements) -> bool:
 @pytest.mark.covers("audio.transcription.json")
 def test_json(api, target, verdicts):
     ex = in_format(api, target, "json")
-    if honest_unsupported(ex):
-        verdicts.unsupported(sorted(verdicts.covered), ex)
-        return
     verdicts.extend(audio.json_transcription(ex))
 
 
@@ -95,9 +83,6 @@ def test_vtt(api, target, verdicts):
 @pytest.mark.covers("audio.input.file-missing-rejected", "audio.input.status-400", "errors.body.shape")
 def test_missing_file(api, target, verdicts):
     ex = transcribe(api, {"model": target.model("transcriptions")}, with_file=False)
-    if honest_unsupported(ex):
-        verdicts.unsupported(["audio.input.file-missing-rejected", "audio.input.status-400"], ex)
-        return
     verdicts.extend(audio.part_missing_rejected(ex, "audio.input.file-missing-rejected", "a file"))
     verdicts.extend(common.error_body(ex))
 
@@ -105,8 +90,5 @@ def test_missing_file(api, target, verdicts):
 @pytest.mark.covers("audio.input.model-missing-rejected", "audio.input.status-400", "errors.body.shape")
 def test_missing_model(api, verdicts):
     ex = transcribe(api, {})
-    if endpoint_missing(ex):
-        verdicts.unsupported(["audio.input.model-missing-rejected", "audio.input.status-400"], ex)
-        return
     verdicts.extend(audio.part_missing_rejected(ex, "audio.input.model-missing-rejected", "a model"))
     verdicts.extend(common.error_body(ex))

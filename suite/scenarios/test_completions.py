@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from oaic.checks import completions
-from oaic.checks.common import honest_unsupported
 
 pytestmark = pytest.mark.needs("completions")
 
@@ -22,9 +21,6 @@ def completion_request(target, **extra):
                     "completions.usage.consistent")
 def test_completion(api, target, verdicts):
     ex = api.post("/completions", json=completion_request(target))
-    if honest_unsupported(ex):
-        verdicts.unsupported(sorted(verdicts.covered), ex)
-        return
     verdicts.extend(completions.completion_shape(ex))
     verdicts.extend(completions.finish_reason_values(ex))
     verdicts.extend(completions.logprobs_unrequested(ex))
@@ -36,10 +32,6 @@ def test_completion(api, target, verdicts):
                     "completions.logprobs.null-unless-asked")
 def test_streamed_completion(api, target, verdicts):
     ex = api.post("/completions", json=completion_request(target, stream=True))
-    if honest_unsupported(ex):
-        verdicts.unsupported(["completions.stream.chunks", "completions.stream.done",
-                              "completions.stream.finish-reason"], ex)
-        return
     verdicts.extend(completions.stream_chunks(ex))
     verdicts.extend(completions.stream_done(ex))
     verdicts.extend(completions.stream_finish_reasons(ex))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from oaic.checks import common, embeddings
-from oaic.checks.common import honest_unsupported
 
 pytestmark = pytest.mark.needs("embeddings")
 
@@ -33,9 +32,6 @@ def float_batch(api, target):
 @pytest.mark.covers("embeddings.response.*", "embeddings.usage.tokens", "embeddings.vector.same-length")
 def test_batch_of_inputs(float_batch, verdicts):
     ex = float_batch()
-    if honest_unsupported(ex):
-        verdicts.unsupported(sorted(verdicts.covered), ex)
-        return
     verdicts.extend(embeddings.embedding_list(ex))
     verdicts.extend(embeddings.vector_lengths(ex))
 
@@ -44,9 +40,6 @@ def test_batch_of_inputs(float_batch, verdicts):
 @pytest.mark.covers("embeddings.base64.*")
 def test_base64_encoding(api, target, float_batch, verdicts):
     ex = api.post("/embeddings", json=batch_request(target, encoding_format="base64"))
-    if honest_unsupported(ex):
-        verdicts.unsupported(sorted(verdicts.covered), ex)
-        return
     verdicts.extend(embeddings.base64_vectors(float_batch(), ex))
 
 
@@ -55,18 +48,12 @@ def test_base64_encoding(api, target, float_batch, verdicts):
 def test_dimensions(api, target, verdicts):
     ex = api.post("/embeddings", json={"model": target.model("embeddings"), "input": INPUTS[0],
                                        "dimensions": DIMENSIONS})
-    if honest_unsupported(ex):
-        verdicts.unsupported(sorted(verdicts.covered), ex)
-        return
     verdicts.extend(embeddings.dimension_lengths(ex))
 
 
 @pytest.mark.covers("embeddings.input.invalid-rejected", "embeddings.input.status-400", "errors.body.shape")
 def test_input_of_the_wrong_type(api, target, verdicts):
     ex = api.post("/embeddings", json={"model": target.model("embeddings"), "input": {"text": INPUTS[1]}})
-    if honest_unsupported(ex):  # no embeddings endpoint: a 404 says nothing about input validation
-        verdicts.unsupported(["embeddings.input.invalid-rejected", "embeddings.input.status-400"], ex)
-        return
     verdicts.extend(embeddings.input_rejected(ex, "embeddings.input.invalid-rejected"))
     verdicts.extend(common.error_body(ex))
 
@@ -74,8 +61,5 @@ def test_input_of_the_wrong_type(api, target, verdicts):
 @pytest.mark.covers("embeddings.input.empty-rejected", "embeddings.input.status-400", "errors.body.shape")
 def test_empty_input(api, target, verdicts):
     ex = api.post("/embeddings", json={"model": target.model("embeddings"), "input": ""})
-    if honest_unsupported(ex):
-        verdicts.unsupported(["embeddings.input.empty-rejected", "embeddings.input.status-400"], ex)
-        return
     verdicts.extend(embeddings.input_rejected(ex, "embeddings.input.empty-rejected"))
     verdicts.extend(common.error_body(ex))

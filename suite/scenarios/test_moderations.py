@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 from oaic.checks import common, moderations
-from oaic.checks.common import honest_unsupported
 
 pytestmark = pytest.mark.needs("moderations")
 
@@ -22,9 +21,6 @@ def request(target, **fields):
 
 
 def judge_answer(ex, verdicts):
-    if honest_unsupported(ex):
-        verdicts.unsupported(sorted(verdicts.covered), ex)
-        return
     verdicts.extend(moderations.moderation_answer(ex))
 
 
@@ -41,18 +37,12 @@ def test_array_input(api, target, verdicts):
 @pytest.mark.covers("moderations.model.optional")
 def test_model_is_optional(api, verdicts):
     ex = api.post("/moderations", json={"input": TEXT})
-    if honest_unsupported(ex) and (ex.json() or {}).get("error", {}).get("code") != "model_not_found":
-        verdicts.unsupported(["moderations.model.optional"], ex)  # no moderations endpoint at all
-        return
     verdicts.extend(moderations.model_optional(ex))
 
 
 @pytest.mark.covers("moderations.input.missing-rejected", "moderations.input.status-400", "errors.body.shape")
 def test_missing_input(api, target, verdicts):
     ex = api.post("/moderations", json=request(target))
-    if honest_unsupported(ex):
-        verdicts.unsupported(["moderations.input.missing-rejected", "moderations.input.status-400"], ex)
-        return
     verdicts.extend(moderations.input_rejected(ex, "moderations.input.missing-rejected"))
     verdicts.extend(common.error_body(ex))
 
@@ -60,8 +50,5 @@ def test_missing_input(api, target, verdicts):
 @pytest.mark.covers("moderations.input.invalid-rejected", "moderations.input.status-400", "errors.body.shape")
 def test_input_of_the_wrong_type(api, target, verdicts):
     ex = api.post("/moderations", json=request(target, input=42))
-    if honest_unsupported(ex):
-        verdicts.unsupported(["moderations.input.invalid-rejected", "moderations.input.status-400"], ex)
-        return
     verdicts.extend(moderations.input_rejected(ex, "moderations.input.invalid-rejected"))
     verdicts.extend(common.error_body(ex))

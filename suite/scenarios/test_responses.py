@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 from oaic.checks import responses
-from oaic.checks.common import honest_unsupported
 
 pytestmark = pytest.mark.needs("responses")
 
@@ -49,9 +48,6 @@ def created_id(ex) -> str | None:
                     "responses.max-output-tokens.incomplete")
 def test_create_response(created, verdicts):
     ex = created()
-    if honest_unsupported(ex):
-        verdicts.unsupported(sorted(verdicts.covered), ex)
-        return
     verdicts.extend(responses.create_shape(ex))
     verdicts.extend(responses.output_message(ex))
     verdicts.extend(responses.usage_consistent(ex))
@@ -65,9 +61,6 @@ def test_retrieve_response(api, created, verdicts):
         verdicts.skip(["responses.retrieve.same"], "not judged: no response was created (see responses.create.shape)")
         return
     ex = api.get(f"/responses/{response_id}")
-    if honest_unsupported(ex):
-        verdicts.unsupported(["responses.retrieve.same"], ex)
-        return
     verdicts.extend(responses.retrieve_same(created(), ex))
 
 
@@ -88,9 +81,6 @@ def test_continue_with_previous_response_id(api, target, created, verdicts):
                     "responses.max-output-tokens.incomplete")
 def test_streamed_response(api, target, verdicts):
     ex = api.post("/responses", json=counting_request(target, stream=True))
-    if honest_unsupported(ex):
-        verdicts.unsupported([r for r in sorted(verdicts.covered) if r.startswith("responses.stream.")], ex)
-        return
     verdicts.extend(responses.stream_format(ex))
     verdicts.extend(responses.event_fields(ex))
     verdicts.extend(responses.sequence_numbers(ex))
@@ -112,8 +102,5 @@ def test_function_call(api, target, verdicts):
         "tool_choice": "required",
         "max_output_tokens": MAX_OUTPUT_TOKENS,
     })
-    if honest_unsupported(ex):
-        verdicts.unsupported(["responses.tools.function-call"], ex)
-        return
     verdicts.extend(responses.function_call(ex))
     verdicts.extend(responses.output_message(ex))

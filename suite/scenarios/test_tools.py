@@ -58,19 +58,9 @@ def tool_result(call_id):
     return {"role": "tool", "tool_call_id": call_id, "content": RESULT}
 
 
-def unsupported(verdicts, ex, *requirements):
-    """The target said honestly (404/501, OpenAI's error shape) that it does not implement this."""
-    if common.honest_unsupported(ex):
-        verdicts.unsupported(requirements, ex)
-        return True
-    return False
-
-
 @pytest.mark.covers("tools.request.accepted", "tools.choice.auto", "tools.call.*")
 def test_auto_with_a_strict_function(api, target, verdicts):
     ex = api.post("/chat/completions", json={**chat(target), "tools": [STRICT_WEATHER, TIME], "tool_choice": "auto"})
-    if unsupported(verdicts, ex, "tools.request.accepted", "tools.choice.auto"):
-        return
     verdicts.extend(tools.request_accepted(ex))
     verdicts.extend(tools.choice_auto(ex))
     verdicts.extend(tools.tool_calls(ex))
@@ -195,6 +185,4 @@ def test_deprecated_functions(api, target, verdicts):
     del body["tools"]
     ex = api.post("/chat/completions", json={**body, "functions": [WEATHER["function"]],
                                              "function_call": {"name": "get_weather"}})
-    if unsupported(verdicts, ex, "tools.legacy.functions"):
-        return
     verdicts.extend(tools.legacy_function_call(ex))
