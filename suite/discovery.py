@@ -246,7 +246,9 @@ def _areas(prober: _Prober, target: Target, pinned: dict[str, str], found: Disco
             try:
                 response = prober.send("POST", path, payload)
             except _NoAnswer:
-                break  # slow is not absent: the scenarios judge the area
+                if model:
+                    found.models[area] = model  # slow is not absent: the scenarios judge the area
+                break
             if response.status_code < 300:
                 if model:
                     found.models[area] = model

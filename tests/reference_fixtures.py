@@ -25,9 +25,11 @@ MUTATION_SCORE: dict[str, set[str]] = {"tried": set(), "caught": set()}
 
 
 def suite_values(base_url: str, report_dir: str, only: Iterable[str] = (), timeout: float = 1.0,
-                 skip: Iterable[str] = ()) -> dict:
-    """``oaic run`` options: every capability claimed, every model area on a reference model."""
-    return {**MODELS, "base_url": base_url, "api_key_env": KEY_ENV, "capabilities": "all", "timeout": str(timeout),
+                 skip: Iterable[str] = (), plain: bool = False) -> dict:
+    """``oaic run`` options: every capability claimed, every model area on a reference model; or with ``plain``
+    the plain form a user types (the base URL and the key's variable), where discovery decides."""
+    pinned = {} if plain else {**MODELS, "capabilities": "all"}
+    return {**pinned, "base_url": base_url, "api_key_env": KEY_ENV, "timeout": str(timeout),
             "total_timeout": "20", "report_dir": report_dir, "only": list(only) or None, "skip": list(skip) or None,
             "pytest_args": FAST_PYTEST}
 
@@ -53,12 +55,12 @@ def reference_server(**options) -> ReferenceServer:
 
 def run_against_reference(server: ReferenceServer, report_dir: str, faults: Iterable[str] = (),
                           only: Iterable[str] = (), timeout: float = 1.0,
-                          skip: Iterable[str] = ()) -> tuple[int, Results]:
+                          skip: Iterable[str] = (), plain: bool = False) -> tuple[int, Results]:
     """Put a fresh provider with ``faults`` behind ``server`` and run the suite against it; (exit code, results).
     The suite's terminal report is swallowed: the caller asserts on the results."""
     server.reset(faults, api_key=API_KEY)
     with _key_in_env(), contextlib.redirect_stdout(io.StringIO()):
-        outcome = run_suite(suite_values(server.base_url, report_dir, only, timeout, skip))
+        outcome = run_suite(suite_values(server.base_url, report_dir, only, timeout, skip, plain))
     assert outcome.results is not None, f"the suite produced no results (exit {outcome.exit_code})"
     return outcome.exit_code, outcome.results
 
@@ -72,17 +74,18 @@ def verdicts(results: Results) -> dict[str, tuple[str, str]]:
 _worker_server: ReferenceServer | None = None
 
 
-def _run_one_fault(job: tuple[str, tuple[str, ...], str]) -> tuple[str, dict[str, tuple[str, str]]]:
+def _run_one_fault(job: tuple) -> tuple[str, dict[str, tuple[str, str]]]:
     global _worker_server
-    name, only, report_dir = job
+    name, only, report_dir, *pinned = job
     if _worker_server is None:
         _worker_server = reference_server().start()  # lives as long as the worker process
-    _, results = run_against_reference(_worker_server, report_dir, [name], only)
+    _, results = run_against_reference(_worker_server, report_dir, [name], only, plain=not (pinned and pinned[0]))
     return name, verdicts(results)
 
 
-def run_faults(jobs: list[tuple[str, tuple[str, ...], str]]) -> dict[str, dict[str, tuple[str, str]]]:
-    """(fault name, --only globs, report dir) per job -> the verdicts of the suite against that fault.
+def run_faults(jobs: list[tuple]) -> dict[str, dict[str, tuple[str, str]]]:
+    """(fault name, --only globs, report dir[, pinned]) per job -> the verdicts of the suite against that fault,
+    run in the plain form a user types (oaic run --base-url URL) unless ``pinned`` (every model and capability).
     Runs are independent, so they are spread over worker processes (spawned: the caller has threads)."""
     import concurrent.futures
     import multiprocessing

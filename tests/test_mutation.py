@@ -13,11 +13,16 @@ from oaic.reference.faults.variations import ALL_AT_ONCE as LEGAL_VARIATIONS
 from tests.reference_fixtures import MUTATION_SCORE, reference_server, run_against_reference, run_faults, verdicts
 
 PUBLIC_FAULTS = sorted((f for f in load_all().values() if f.public), key=lambda f: f.name)
+# Faults the plain form cannot call failures, run with every model and capability pinned instead: an honest 4xx
+# refusal of an attempted feature is `unsupported` unless it is claimed, and a model list that is partial or
+# unreadable cannot be checked against models taken from that list.
+PINNED = {"chat-developer-role-rejected", "tools-strict-rejected", "tool-result-null-content-rejected",
+          "models-list-partial", "hostile-deep-nesting"}
 
 
 def test_clean_provider_passes_everything(tmp_path):
     with reference_server() as server:
-        code, results = run_against_reference(server, str(tmp_path), timeout=2.0)
+        code, results = run_against_reference(server, str(tmp_path), timeout=2.0, plain=True)
     bad = {rid: verdict for rid, verdict in verdicts(results).items() if verdict[0] not in (PASS, SKIP)}
     assert not bad, f"the clean reference provider is reported non-conformant: {bad}"
     assert code == 0
@@ -50,7 +55,8 @@ def fault_runs(tmp_path_factory) -> dict:
     """The suite once against each public fault, only for the requirements the fault names (and the scenarios
     that provoke it), all runs at once."""
     root = tmp_path_factory.mktemp("mutation")
-    return run_faults([(f.name, (*f.requirements, *f.exercised_by), str(root / f.name)) for f in PUBLIC_FAULTS])
+    return run_faults([(f.name, (*f.requirements, *f.exercised_by), str(root / f.name), f.name in PINNED)
+                       for f in PUBLIC_FAULTS])
 
 
 @pytest.mark.parametrize("fault", PUBLIC_FAULTS, ids=lambda f: f.name)

@@ -184,8 +184,8 @@ fault("unknown-model-400", ["errors.status.unknown-model"],
       "A chat completion for a model that does not exist is refused with 400 instead of 404.",
       error=_each_error(lambda status, body, ctx: (400 if _is_chat(ctx) and status == 404 else status, body)))
 
-fault("auth-not-enforced", ["errors.auth.missing-key", "errors.auth.wrong-key"],
-      "Requests without a key or with a wrong key are served.",
+fault("auth-not-enforced", ["errors.auth.key-enforced"],
+      "Requests without a key or with a wrong key are served (a run given a key warns; claiming auth fails it).",
       auth=lambda ok, ctx: True)
 
 fault("auth-403", ["errors.auth.missing-key", "errors.auth.wrong-key"],
