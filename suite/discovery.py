@@ -170,17 +170,19 @@ def _models(prober: _Prober, target: Target, found: Discovery) -> None:
     if isinstance(body, dict) and isinstance(body.get("data"), list):
         found.listed = [str(m.get("id")) for m in body["data"] if isinstance(m, dict) and m.get("id")]
         return
-    if body is not None or _looks_json(response):
-        return  # JSON (or meant to be), but not a list: the models and transport scenarios judge it
-    # Not an OpenAI-style answer: is the API one folder down, or is there a chat route at least?
-    if not target.base_url.rstrip("/").endswith("/v1"):
+    if response.status_code in (404, 405) and not target.base_url.rstrip("/").endswith("/v1"):
+        # Is the API one folder down?
         try:
             nested = prober.send("GET", "/models", base_url=target.base_url.rstrip("/") + "/v1")
         except _NoAnswer:
             nested = None
-        if nested is not None and isinstance(_json(nested), dict) and nested.status_code < 400:
+        nested_body = _json(nested) if nested is not None else None
+        if isinstance(nested_body, dict) and isinstance(nested_body.get("data"), list):
             raise UsageError(f"{target.base_url} serves its API under /v1: give --base-url "
                              f"{target.base_url.rstrip('/')}/v1")
+    if body is not None or _looks_json(response):
+        return  # JSON (or meant to be), but not a list: the models and transport scenarios judge it
+    # Not an OpenAI-style answer: is there a chat route at least?
     model = target.models.get("chat") or "gpt-4o-mini"
     try:
         chat = prober.send("POST", "/chat/completions", PROBES["chat"][1](model))

@@ -51,6 +51,8 @@ OPTIONS = (
     Option("replay", "replay the recording in DIR with the network blocked", "DIR"),
     Option("baseline", "known failures: a results.json or an expectations file (TOML/JSON list of ids)", "FILE"),
     Option("overwrite", "allow --record to replace an existing recording", kind="flag"),
+    Option("save-profile", "write the discovered target as a TOML profile claiming what it supported (a regression "
+                           "gate: a later run with --target FILE fails where a capability disappears)", "FILE"),
     Option("allow-incomplete", "let --replay use a recording whose run was interrupted", kind="flag"),
     Option("spec", "OpenAI's OpenAPI document (path or URL) for the property phase and schema checks",
            "PATH_OR_URL"),

@@ -100,9 +100,7 @@ class Results:
             finding.test = test
         if finding.exchange is None and self._test_exchanges.get(finding.test):
             finding.exchange = self._judged_exchange(finding)
-        # A requirement about a 404 (an unknown or deleted id) is judged on a 404: that is never a refusal.
-        if finding.verdict in (FAIL, WARN) and requirement.capability in self.attempted \
-                and "404" not in requirement.title:
+        if finding.verdict in (FAIL, WARN) and requirement.capability in self.attempted:
             refusal = self._refusal(finding, requirement.capability)
             if refusal:
                 finding = Finding(finding.requirement, UNSUPPORTED, refusal, finding.evidence, finding.test,
@@ -135,7 +133,7 @@ class Results:
         message = error.get("message") if isinstance(error, dict) else None
         where = f"{view.get('method')} {view.get('path')}"
         if capability in AREA_CAPABILITIES:  # a whole area: only a missing route is a refusal
-            if status == 501 or (status in (404, 405) and _route_missing(body, error) and not self._served(view)):
+            if status in (405, 501) or (status == 404 and _route_missing(body, error) and not self._served(view)):
                 return (f"not served: the target answered {where} with HTTP {status} (capability '{capability}' "
                         f"was attempted, not claimed): {str(view.get('body') or '')[:160]!r}")
             return None
@@ -145,11 +143,11 @@ class Results:
         return None
 
     def _served(self, view: dict[str, Any]) -> bool:
-        """Did the route of this exchange (method, first path segment, depth) answer 2xx earlier in the run? Then a
-        404 there is about a resource (an unknown or deleted id), not a missing route."""
+        """Did the route of this exchange (first path segment and depth, any method) answer 2xx earlier in the run?
+        Then a 404 there is about a resource (an unknown or deleted id), not a missing route."""
         def route(v: dict[str, Any]) -> tuple[Any, ...]:
             parts = str(v.get("path", "")).split("?")[0].strip("/").split("/")
-            return v.get("method"), parts[0], len(parts)
+            return parts[0], len(parts)
 
         key = route(view)
         return any(isinstance(v.get("status"), int) and 200 <= v["status"] < 300 and route(v) == key

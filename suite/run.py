@@ -155,7 +155,21 @@ class Run:
         self.results.spent = {**self.transport.stats.to_json(),
                               "requests_by_scenario": dict(sorted(self.requests_by_scenario.items()))}
         self.write_reports()
+        if self.options.get("save_profile") and not interrupted:
+            self.save_profile(Path(self.options["save_profile"]))
         return self.results
+
+    def save_profile(self, path: Path) -> None:
+        from .recording.profile import save_supported
+
+        supported = {c for c, state in self.results.profile().items() if state["status"] in ("supported", "claimed")}
+        try:
+            save_supported(path, self.target, supported, self.secrets)
+        except OSError as exc:
+            self.report_error = f"cannot write the profile {path}: {exc.strerror or exc}"
+            print(f"oaic: error: {self.report_error}", file=sys.stderr)
+            return
+        print(f"profile: {path} ({len(supported)} capabilities claimed)")
 
     def write_reports(self) -> None:
         """Write the reports (atomically: a failure leaves the previous ones) and print the summary; a failure to

@@ -177,21 +177,22 @@ def test_serve_replay_answers_the_sdk_with_the_recorded_bytes():
 
 def test_a_live_run_against_the_served_recording_gives_the_recorded_verdicts(tmp_path):
     """The recording served over HTTP is the recorded server: a live run with the recording's profile gets the
-    verdicts its replay gets (cassettes/llamacpp-0.3.36/expected.json)."""
+    verdicts its replay gets (expected.json of a complete recording: LiteLLM's, recorded in the plain form)."""
+    recording = RECORDING.parent / "litellm-1.106.2"
     import contextlib
     import io
 
     from oaic.clients.replay_server import recording_proxy
     from oaic.runner import run_suite
 
-    proxy = recording_proxy(str(RECORDING), fast=True).start()
+    proxy = recording_proxy(str(recording), fast=True).start()
     try:
         with contextlib.redirect_stdout(io.StringIO()):
-            outcome = run_suite({"target": str(RECORDING / "profile.toml"), "base_url": proxy.base_url,
+            outcome = run_suite({"target": str(recording / "profile.toml"), "base_url": proxy.base_url,
                                  "report_dir": str(tmp_path), "pytest_args": "-p no:unraisableexception"})
     finally:
         proxy.stop()
-    expected = json.loads((RECORDING / "expected.json").read_text(encoding="utf-8"))
+    expected = json.loads((recording / "expected.json").read_text(encoding="utf-8"))
     got = {r.requirement.id: r.verdict for r in outcome.results.by_requirement()}
     assert {k: (got.get(k), v) for k, v in expected.items() if got.get(k) != v} == {}
 

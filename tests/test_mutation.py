@@ -13,11 +13,11 @@ from oaic.reference.faults.variations import ALL_AT_ONCE as LEGAL_VARIATIONS
 from tests.reference_fixtures import MUTATION_SCORE, reference_server, run_against_reference, run_faults, verdicts
 
 PUBLIC_FAULTS = sorted((f for f in load_all().values() if f.public), key=lambda f: f.name)
-# Faults the plain form cannot call failures, run with every model and capability pinned instead: an honest 4xx
-# refusal of an attempted feature is `unsupported` unless it is claimed, and a model list that is partial or
-# unreadable cannot be checked against models taken from that list.
+# Faults the plain form cannot call failures, run with every model and capability pinned instead: an honest
+# refusal of an attempted feature (a 4xx naming it, a 405 for its route) is `unsupported` unless it is claimed, and
+# a model list that is partial or unreadable cannot be checked against models taken from that list.
 PINNED = {"chat-developer-role-rejected", "tools-strict-rejected", "tool-result-null-content-rejected",
-          "models-list-partial", "hostile-deep-nesting"}
+          "stored-update-unsupported", "models-list-partial", "hostile-deep-nesting"}
 
 
 def test_clean_provider_passes_everything(tmp_path):

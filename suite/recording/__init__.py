@@ -16,7 +16,7 @@ from typing import Any
 from ..errors import UsageError
 from ..target import Target
 
-DEFAULT_RECORDING = "llamacpp-0.3.36"
+DEFAULT_RECORDING = "litellm-1.106.2"
 
 
 def open_store(values: dict[str, Any], target: Target | None) -> Any:

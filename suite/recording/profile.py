@@ -24,8 +24,26 @@ _SETTINGS = ("timeout", "connect_timeout", "total_timeout", "max_requests", "max
 
 
 def write_profile(folder: Path, target: Target, secrets: list[str]) -> Path:
-    lines = [f"# Target profile of the oaic recording in this folder (oaic {__version__}, recorded {now_iso()}).",
-             "# Secrets are scrubbed. Re-record: oaic run --target <this file> --record <this folder> --overwrite",
+    header = [f"# Target profile of the oaic recording in this folder (oaic {__version__}, recorded {now_iso()}).",
+              "# Secrets are scrubbed. Re-record: oaic run --target <this file> --record <this folder> --overwrite"]
+    path = folder / PROFILE
+    path.write_text(profile_text(target, secrets, header), encoding="utf-8")
+    return path
+
+
+def save_supported(path: Path, target: Target, supported: set[str], secrets: list[str]) -> Path:
+    """``oaic run --save-profile FILE``: the target as discovered, its supported capabilities claimed. A later run
+    with it fails where one of them disappears: a provider's regression gate."""
+    pinned = Target(**{**target.__dict__, "capabilities": set(supported) | {"core"}, "attempted": set(),
+                       "not_served": {}})
+    header = [f"# Target profile saved by oaic {__version__} on {now_iso()}: the capabilities this target supported",
+              "# are claimed, so a run with --target <this file> fails when one of them disappears."]
+    path.write_text(profile_text(pinned, secrets, header), encoding="utf-8")
+    return path
+
+
+def profile_text(target: Target, secrets: list[str], header: list[str]) -> str:
+    lines = [*header,
              f"name = {_string(target.name)}",
              f"base_url = {_string(scrub_text(target.base_url, secrets))}",
              f"api_key_env = {_string(target.api_key_env)}",
@@ -41,9 +59,7 @@ def write_profile(folder: Path, target: Target, secrets: list[str]) -> Path:
     if target.not_served:
         lines += ["", "[not_served]"] + [f"{_string(c)} = {_string(scrub_text(reason, secrets))}"
                                          for c, reason in sorted(target.not_served.items())]
-    path = folder / PROFILE
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
+    return "\n".join(lines) + "\n"
 
 
 def read_target(folder: Path) -> Target:
