@@ -74,6 +74,7 @@ class Results:
         self.findings: list[Finding] = []
         self._by_test: dict[str, set[str]] = {}
         self._deselected: dict[str, str] = {}  # requirement -> a deselected test that covers it
+        self._by_requirement_cache: tuple[Any, list[RequirementResult]] | None = None
         self.interrupted = False
         self.suite_errors: list[str] = []  # what kept part of the suite from running at all (a scenario bug)
         self.spent: dict[str, int] = {}
@@ -217,6 +218,13 @@ class Results:
 
     # -- views ----------------------------------------------------------------------------------------
     def by_requirement(self) -> list[RequirementResult]:
+        """One result per selected requirement (every report asks, often: computed again only after a change)."""
+        state = (len(self.findings), len(self._deselected), self.interrupted, len(self.exchanges))
+        if self._by_requirement_cache is None or self._by_requirement_cache[0] != state:
+            self._by_requirement_cache = (state, self._compute_by_requirement())
+        return self._by_requirement_cache[1]
+
+    def _compute_by_requirement(self) -> list[RequirementResult]:
         grouped: dict[str, list[Finding]] = defaultdict(list)
         for finding in self.findings:
             grouped[finding.requirement].append(finding)
@@ -266,10 +274,11 @@ class Results:
         or not attempted."""
         not_served = self._not_served()
         out: dict[str, dict[str, str]] = {}
+        items = self.by_requirement()
         for capability in sorted(self.claimed or ()):
             if capability == "core":
                 continue
-            reqs = [r for r in self.by_requirement() if r.requirement.capability == capability]
+            reqs = [r for r in items if r.requirement.capability == capability]
             refused = [f for r in reqs for f in r.findings if f.verdict == UNSUPPORTED]
             judged = [r for r in reqs if r.verdict in (PASS, FAIL, WARN)]
             if judged:
