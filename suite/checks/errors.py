@@ -308,17 +308,25 @@ def rejection_findings(ex: Exchange, requirement: str, what: str, fields: Sequen
     return out
 
 
+def answered_object(ex: Exchange, req: str, expected: str) -> tuple[dict[str, Any] | None, list[Finding]]:
+    """The precondition of a check that judges a 200 JSON object: (the object, []) or (None, the findings that say
+    why there is none to judge: the exchange is unjudgeable, or the answer is not 200 with an object, described
+    against ``expected``)."""
+    unjudged = unjudgeable(ex, (req,))
+    if unjudged:
+        return None, unjudged
+    body = ex.json()
+    if ex.status != 200 or not isinstance(body, dict):
+        return None, [failed(req, f"{expected}: answered {ex.describe()}", status=ex.status)]
+    return body, []
+
+
 def deletion_confirmed(ex: Exchange, req: str, expected: dict[str, Any]) -> Iterable[Finding]:
     """A DELETE answered 200 with the deletion object ``expected`` (id, object, deleted: true): shared by every
     area with deletable objects (stored completions, files)."""
-    unjudged = unjudgeable(ex, (req,))
-    if unjudged:
+    body, unjudged = answered_object(ex, req, f"DELETE {ex.path} expected 200 with {short(expected)}")
+    if body is None:
         yield from unjudged
-        return
-    body = ex.json()
-    if ex.status != 200 or not isinstance(body, dict):
-        yield failed(req, f"DELETE {ex.path} answered {ex.describe()}, expected 200 with {short(expected)}",
-                     status=ex.status)
         return
     wrong = [f"{key} is {short(body.get(key), 80) if key in body else 'missing'}, expected {short(value, 80)}"
              for key, value in expected.items() if body.get(key) != value]

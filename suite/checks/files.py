@@ -12,7 +12,7 @@ from ..exchange import Exchange
 from ..findings import Finding, expect, failed, passed, short, skipped
 from . import check, pagination
 from .common import error_body_problems, is_int
-from .errors import deletion_confirmed, gone_after_delete, unjudgeable
+from .errors import answered_object, deletion_confirmed, gone_after_delete, unjudgeable
 
 # Unix seconds between 2001 and 2286: a value in milliseconds (or a float) is out of this range or not an int.
 SECONDS = (10**9, 10**10)
@@ -83,14 +83,10 @@ def uploaded(ex: Exchange, filename: str, size: int, purpose: str) -> Iterable[F
 @check("files.retrieve.same")
 def retrieved(ex: Exchange, original: Mapping[str, Any]) -> Iterable[Finding]:
     req = "files.retrieve.same"
-    unjudged = unjudgeable(ex, (req,))
-    if unjudged:
+    body, unjudged = answered_object(ex, req, f"GET {ex.path} for a file just uploaded expected 200 with its file "
+                                              f"object")
+    if body is None:
         yield from unjudged
-        return
-    body = ex.json()
-    if ex.status != 200 or not isinstance(body, dict):
-        yield failed(req, f"GET {ex.path} for a file just uploaded answered {ex.describe()}, expected 200 with its "
-                          f"file object", status=ex.status)
         return
     wrong = [f"{key} is {short(body.get(key), 80)}, the upload answered {short(original.get(key), 80)}"
              for key in ("id", "object", "bytes", "created_at", "filename", "purpose")

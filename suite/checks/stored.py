@@ -9,7 +9,7 @@ from typing import Any
 from ..exchange import Exchange
 from ..findings import Finding, expect, failed, passed, short, skipped
 from . import check
-from .errors import deletion_confirmed, gone_after_delete, unjudgeable
+from .errors import answered_object, deletion_confirmed, gone_after_delete, unjudgeable
 from .pagination import page_ids, page_items
 
 
@@ -22,14 +22,9 @@ def completion_id(ex: Exchange) -> str | None:
 @check("stored.create.accepted")
 def created(ex: Exchange) -> Iterable[Finding]:
     req = "stored.create.accepted"
-    unjudged = unjudgeable(ex, (req,))
-    if unjudged:
+    body, unjudged = answered_object(ex, req, "a chat completion with store: true expected 200")
+    if body is None:
         yield from unjudged
-        return
-    body = ex.json()
-    if ex.status != 200 or not isinstance(body, dict):
-        yield failed(req, f"a chat completion with store: true answered {ex.describe()}, expected 200",
-                     status=ex.status)
         return
     problems = []
     if body.get("object") != "chat.completion":
