@@ -127,7 +127,7 @@ class Run:
     # -- during the run ------------------------------------------------------------------------------------
     def exchange_seen(self, exchange: Exchange, scope: TestScope | None) -> None:
         """Every exchange of the run, told with the test that sent it: count it and apply the transport checks."""
-        from .checks.common import json_response, transport_health
+        from .checks.transport import json_response, transport_health
 
         area = scope.area if scope else "session"
         self.requests_by_scenario[area] = self.requests_by_scenario.get(area, 0) + 1

@@ -127,3 +127,22 @@ def test_finding_json_round_trip():
     finding = Finding("models.list.shape", "fail", "m", {"pointer": "/data/0"}, "t")
     assert finding.to_json() == {"requirement": "models.list.shape", "verdict": "fail", "message": "m",
                                  "evidence": {"pointer": "/data/0"}, "test": "t"}
+
+
+# Areas judged inside other areas' scenarios rather than by scenarios of their own.
+NO_SCENARIO_OF_THEIR_OWN = {
+    "transport": "every exchange of every scenario is judged on it (run.exchange_seen)",
+    "pagination": "every cursor list (stored completions, files, batches) is walked by its own area's scenario",
+}
+
+
+def test_every_area_word_names_its_catalogue_checks_scenario_faults_and_unit_tests():
+    """The area mirror: adding a requirement means opening the files its area's word names."""
+    missing = []
+    for area in sorted(p.stem for p in (ROOT / "spec" / "requirements").glob("*.yaml")):
+        expected = [ROOT / "suite" / "checks" / f"{area}.py", ROOT / "suite" / "reference" / "faults" / f"{area}.py",
+                    ROOT / "tests" / f"test_checks_{area}.py"]
+        if area not in NO_SCENARIO_OF_THEIR_OWN:
+            expected.append(ROOT / "suite" / "scenarios" / f"test_{area}.py")
+        missing += [str(path.relative_to(ROOT)) for path in expected if not path.is_file()]
+    assert not missing, f"the area mirror has gaps: {missing}"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from oaic.audio_clip import tone_wav, wav_duration
 from oaic.checks import audio
-from oaic.checks.common import json_response
+from oaic.checks.transport import json_response
 from oaic.exchange import Exchange
 
 from tests.helpers import assert_fails, assert_no_failures, assert_passes

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from oaic.checks import common
+from oaic.checks import common, transport
 from oaic.exchange import Exchange
 
 from tests.helpers import assert_fails, assert_passes
@@ -14,7 +14,7 @@ OPENAI_ERROR = {"error": {"message": "Incorrect API key provided", "type": "inva
 
 def test_healthy_exchange_passes_transport_checks():
     ex = Exchange.from_parts(body={"ok": True})
-    findings = common.transport_health(ex) + common.json_response(ex)
+    findings = transport.transport_health(ex) + transport.json_response(ex)
     for req in ("transport.response.timely", "transport.response.complete", "transport.response.bounded",
                 "transport.json.content-type"):
         assert_passes(findings, req)
@@ -33,14 +33,14 @@ def test_transport_failures(kind, requirement, text):
               "closed": "connection closed after 10 bytes: peer closed", "too-large": "response body exceeded 16 bytes"}
     ex = Exchange(method="POST", path="/chat/completions", status=None if kind == "timeout" else 200,
                   error=errors[kind], error_kind=kind)
-    assert_fails(common.transport_health(ex), requirement, text)
+    assert_fails(transport.transport_health(ex), requirement, text)
 
 
 def test_non_json_content_type_and_unparseable_json():
     html = Exchange.from_parts(status=502, headers={"content-type": "text/html"}, body="<html>Bad gateway</html>")
-    assert_fails(common.json_response(html), "transport.json.content-type", "text/html")
+    assert_fails(transport.json_response(html), "transport.json.content-type", "text/html")
     broken = Exchange.from_parts(status=200, body=b'{"id": ')
-    assert_fails(common.json_response(broken), "transport.json.content-type", "not JSON")
+    assert_fails(transport.json_response(broken), "transport.json.content-type", "not JSON")
 
 
 def test_openai_error_body_passes():
@@ -78,7 +78,7 @@ def test_a_download_that_asked_for_bytes_is_not_held_to_json():
         return Exchange.from_parts(method="GET", path="/files/file-abc/content", status=status, body=b"raw\n",
                                    headers={"content-type": "application/octet-stream"},
                                    request_headers={"accept": accept})
-    assert common.json_response(download("application/binary")) == []
-    assert_fails(common.json_response(download("*/*")), "transport.json.content-type", "application/octet-stream")
-    assert_fails(common.json_response(download("application/binary", 404)), "transport.json.content-type",
+    assert transport.json_response(download("application/binary")) == []
+    assert_fails(transport.json_response(download("*/*")), "transport.json.content-type", "application/octet-stream")
+    assert_fails(transport.json_response(download("application/binary", 404)), "transport.json.content-type",
                  "expected application/json")

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
-from ..checks.properties import judge_negative, judge_positive
+from ..checks.property import judge_negative, judge_positive
 from ..errors import BudgetExhausted, NotRecorded, UsageError
 from ..exchange import Exchange
 from ..findings import Finding

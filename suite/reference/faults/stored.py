@@ -9,7 +9,6 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from ..stored import DEFAULT_LIMIT, ListQuery
 from ..wire import APIError
 from . import FaultContext, fault
 
@@ -17,14 +16,14 @@ LISTS = ("stored.list", "stored.messages")
 EMPTY_PAGE = {"object": "list", "data": [], "first_id": None, "last_id": None, "has_more": False}
 
 
-def _page_hooks(change: Callable[[dict, FaultContext], dict]) -> dict[str, Callable[[Any, FaultContext], Any]]:
+def page_hooks(change: Callable[[dict, FaultContext], dict]) -> dict[str, Callable[[Any, FaultContext], Any]]:
     """The same change on the completions list and on the messages list."""
     def hook(body: Any, ctx: FaultContext) -> Any:
         return change(dict(body), ctx) if isinstance(body, dict) and isinstance(body.get("data"), list) else body
     return {"stored_list": hook, "stored_messages": hook}
 
 
-def _with_data(page: dict, data: list) -> dict:
+def with_data(page: dict, data: list) -> dict:
     ids = [item.get("id") for item in data if isinstance(item, dict)]
     return {**page, "data": data, "first_id": ids[0] if ids else None, "last_id": ids[-1] if ids else None}
 
@@ -54,33 +53,17 @@ def _exact_metadata(page: dict, ctx: FaultContext) -> dict:
     filters = _metadata_filters(ctx)
     if ctx.endpoint != "stored.list" or not filters:
         return page
-    return _with_data(page, [c for c in page["data"] if isinstance(c, dict) and c.get("metadata") == filters])
+    return with_data(page, [c for c in page["data"] if isinstance(c, dict) and c.get("metadata") == filters])
 
 
 def _model_filter_matches_nothing(page: dict, ctx: FaultContext) -> dict:
     return {**EMPTY_PAGE} if ctx.endpoint == "stored.list" and "model" in ctx.query else page
 
 
-def _order_ignored(page: dict, ctx: FaultContext) -> dict:
-    return _with_data(page, page["data"][::-1]) if ctx.query.get("order") == "desc" else page
-
-
 def _messages_newest_first(page: dict, ctx: FaultContext) -> dict:
     if ctx.endpoint != "stored.messages" or "order" in ctx.query:
         return page
-    return _with_data(page, page["data"][::-1])
-
-
-def _cursor_pages_newest_first(query: ListQuery, ctx: FaultContext) -> ListQuery:
-    return replace(query, order="desc") if query.after is not None else query
-
-
-def _served_invalid_list_params(error: tuple[int, Any], ctx: FaultContext) -> tuple[int, Any]:
-    status, body = error
-    detail = body.get("error") if isinstance(body, dict) else None
-    if ctx.endpoint in LISTS and isinstance(detail, dict) and detail.get("param") in ("limit", "order"):
-        return 200, {**EMPTY_PAGE}
-    return status, body
+    return with_data(page, page["data"][::-1])
 
 
 def _gone_as_detail(error: tuple[int, Any], ctx: FaultContext) -> tuple[int, Any]:
@@ -107,27 +90,11 @@ fault("stored-update-unsupported", ["stored.update.metadata"],
 fault("metadata-filter-exact", ["stored.list.filter-metadata"],
       "metadata[key]=value lists only completions whose whole metadata equals the filter, so completions with "
       "more pairs are missed.",
-      **_page_hooks(_exact_metadata))
+      **page_hooks(_exact_metadata))
 
 fault("model-filter-matches-nothing", ["stored.list.filter-model"],
       "model=<the model a completion reports> lists nothing (the filter is compared with another name).",
-      **_page_hooks(_model_filter_matches_nothing))
-
-fault("list-no-cursors", ["pagination.list.shape"],
-      "List pages are {\"object\": \"list\", \"data\": [...]} without first_id, last_id and has_more.",
-      **_page_hooks(lambda page, ctx: {k: v for k, v in page.items() if k in ("object", "data")}))
-
-fault("list-has-more-false", ["pagination.has-more", "pagination.walk.complete"],
-      "has_more is always false, so a client stops after the first page.",
-      **_page_hooks(lambda page, ctx: {**page, "has_more": False}))
-
-fault("list-last-id-first", ["pagination.cursor.ids"],
-      "last_id repeats the id of the page's first item.",
-      **_page_hooks(lambda page, ctx: {**page, "last_id": page.get("first_id")}))
-
-fault("list-order-ignored", ["pagination.order.desc"],
-      "order=desc is ignored: lists always come oldest first.",
-      **_page_hooks(_order_ignored))
+      **page_hooks(_model_filter_matches_nothing))
 
 fault("metadata-filter-ignored", ["stored.list.filter-metadata"],
       "metadata[key]=value filters are ignored: the completions list holds every stored completion.",
@@ -135,26 +102,9 @@ fault("metadata-filter-ignored", ["stored.list.filter-metadata"],
       exercised_by=["stored.update.metadata"],
       stored_query=lambda query, ctx: replace(query, metadata={}))
 
-fault("list-limit-ignored", ["pagination.limit.respected"],
-      f"limit is ignored: every page holds up to the default {DEFAULT_LIMIT} items.",
-      stored_query=lambda query, ctx: replace(query, limit=DEFAULT_LIMIT))
-
-fault("list-after-ignored", ["pagination.after.continues", "pagination.walk.complete"],
-      "after is ignored: every page starts again from the beginning of the list, so a walk never gets past it.",
-      stored_query=lambda query, ctx: replace(query, after=None))
-
-fault("list-cursor-order-lost", ["pagination.walk.complete"],
-      "order is honoured on the first page only: a page after a cursor is cut from the newest-first list, so an "
-      "oldest-first walk loses the items that follow the cursor.",
-      stored_query=_cursor_pages_newest_first)
-
-fault("list-params-unchecked", ["pagination.params.limit", "pagination.params.order"],
-      "List endpoints serve an empty page for limit=0, a limit that is not a number, or an unknown order.",
-      error=_served_invalid_list_params)
-
 fault("stored-messages-newest-first", ["stored.messages.list"],
       "The messages of a stored completion are listed newest first by default (OpenAI: in conversation order).",
-      **_page_hooks(_messages_newest_first))
+      **page_hooks(_messages_newest_first))
 
 fault("stored-delete-bare", ["stored.delete.response"],
       "DELETE /chat/completions/{id} answers {\"deleted\": true} without object and id.",

@@ -6,7 +6,7 @@ rejected with a 4xx in OpenAI's error shape."""
 from __future__ import annotations
 
 import pytest
-from oaic.checks.properties import NEGATIVE_IDS, POSITIVE_IDS
+from oaic.checks.property import NEGATIVE_IDS, POSITIVE_IDS
 from oaic.properties.cases import NEGATIVE, POSITIVE, NotApplicable
 from oaic.properties.operations import PLANS
 from oaic.properties.phase import run_operation

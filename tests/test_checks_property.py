@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from oaic.checks import properties as checks
+from oaic.checks import property as checks
 from oaic.exchange import Exchange, sse_body
 from oaic.profile import profile
 from oaic.properties.cases import NEGATIVE, POSITIVE, PlannedRequest, PropertyExample
