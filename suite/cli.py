@@ -34,7 +34,8 @@ exit codes:
   0    CONFORMANT: no MUST requirement failed (nor a SHOULD with --strict), and everything supported was judged
   1    NOT CONFORMANT: a requirement failed
   2    usage error, bad profile, or a target that cannot be reached (one line on stderr)
-  3    INCOMPLETE: no failure, but requirements the target supports were not judged (error, budget, not recorded)
+  3    INCOMPLETE: no failure, but something the target supports was not judged (error, budget, not
+       recorded), or nothing was judged at all
   130  interrupted (Ctrl-C or SIGTERM): partial reports go to REPORT_DIR/interrupted
 
 examples:

@@ -301,11 +301,13 @@ class Results:
     def overall(self) -> str:
         """The run in one word, which every report opens with: NOT CONFORMANT (a MUST failed, or a SHOULD with
         --strict, not counting the baseline's known failures), INCOMPLETE (something the target supports was not
-        judged, or the run was interrupted), or CONFORMANT."""
+        judged, nothing at all was judged, or the run was interrupted), or CONFORMANT."""
         if self._failing():
             return NOT_CONFORMANT
         totals = self.totals()
         if self.interrupted or self.suite_errors or totals[ERROR] or totals[NOT_RECORDED]:
+            return INCOMPLETE
+        if not (totals[PASS] or totals[WARN]):  # a run that judged nothing proves nothing: never green
             return INCOMPLETE
         return CONFORMANT
 

@@ -39,7 +39,7 @@ def test_a_stop_sequence_never_reached_is_skipped_not_passed(server, tmp_path):
     code, got = run(server, tmp_path, ["no-stop-string"], ["chat.params.stop"])
     verdict, message = got["chat.params.stop"]
     assert verdict == SKIP and "never reached the stop sequence" in message, got["chat.params.stop"]
-    assert code == 0
+    assert code == 3  # the one requirement selected was not judged: a run that judged nothing is INCOMPLETE
 
 
 def test_a_canned_server_skips_stream_equivalence_and_is_judged_on_stop(server, tmp_path):

@@ -53,3 +53,16 @@ def test_should_requirements_keep_their_warn_when_not_refused():
     res = results(set(), {"chat"})
     res.add_exchange(Exchange.from_parts("POST", "/chat/completions", status=200, body={}), "t")
     assert res.add(failed("errors.status.bad-request", "422"), "t").verdict == WARN
+
+
+def test_a_run_that_judged_nothing_is_incomplete_not_conformant():
+    res = results(set(), {"files"})
+    res.selected = {"files.upload.accepted"}
+    res.add_exchange(Exchange.from_parts("POST", "/files", status=404, body=OPENAI_404), "t")
+    res.add(failed("files.upload.accepted", "not served"), "t")
+    assert res.overall() == "NOT CONFORMANT"  # claimed and refused: a failure
+    nothing = results({"files"}, {"files"})
+    nothing.selected = {"files.upload.accepted"}
+    nothing.add_exchange(Exchange.from_parts("POST", "/files", status=404, body=OPENAI_404), "t")
+    assert nothing.add(failed("files.upload.accepted", "x"), "t").verdict == UNSUPPORTED
+    assert nothing.judged_count() == (0, 0) and nothing.overall() == "INCOMPLETE" and nothing.exit_code() == 3
