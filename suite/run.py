@@ -10,13 +10,13 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .catalogue import Catalogue, CatalogueError, load
-from .errors import UsageError
+from .errors import BudgetExhausted, NotRecorded, UsageError
 from .exchange import Exchange
 from .options import REPLAY_IGNORES, target_flags
 from .results import Results, now_iso
@@ -135,6 +135,18 @@ class Run:
         self.results.add_exchange(exchange, test)  # before the checks: their findings refer to it
         for finding in (*transport_health(exchange), *json_response(exchange)):
             self.results.add(finding, test)
+
+    def delete_leftovers(self, paths: Iterable[str], what: str) -> None:
+        """Delete what the scenarios created (stored completions, files), even after a failure; what could not be
+        deleted (an error, the budget spent, a replay without the request) is named in a note of the results."""
+        left = list(dict.fromkeys(paths))
+        try:
+            left = [path for path in left if not (self.api or self.transport).delete(path).ok]
+        except (BudgetExhausted, NotRecorded):
+            pass  # nothing more can be sent: the note names what is left
+        if left:
+            names = ", ".join(path.rsplit("/", 1)[-1] for path in left)
+            self.results.notes.append(f"{what} could not be deleted: {names}")
 
     # -- the end -----------------------------------------------------------------------------------------------
     def close(self, complete: bool = False) -> None:

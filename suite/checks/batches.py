@@ -12,7 +12,7 @@ from ..exchange import Exchange
 from ..findings import Finding, expect, failed, passed, short, skipped
 from . import check, pagination
 from .common import is_int
-from .errors import unjudgeable
+from .errors import answered_object, unjudgeable
 from .files import is_seconds, refusal
 
 STATUSES = ("validating", "failed", "in_progress", "finalizing", "completed", "expired", "cancelling", "cancelled")
@@ -127,14 +127,10 @@ def object_findings(body: Mapping[str, Any], where: str, request: Mapping[str, A
 @check("batches.create.accepted", *OBJECT)
 def created(ex: Exchange, request: Mapping[str, Any]) -> Iterable[Finding]:
     req = "batches.create.accepted"
-    unjudged = unjudgeable(ex, (req, *OBJECT))
-    if unjudged:
-        yield from unjudged
-        return
-    body = body_of(ex)
+    body, unjudged = answered_object(ex, req, f"POST {ex.path} with an uploaded input file expected 200 with a "
+                                              f"batch object", also=OBJECT)
     if body is None:
-        yield failed(req, f"POST {ex.path} with an uploaded input file answered {ex.describe()}, expected 200 with "
-                          f"a batch object", status=ex.status)
+        yield from unjudged
         return
     yield passed(req)
     yield from object_findings(body, f"POST {ex.path}", request)
@@ -160,14 +156,9 @@ def listed_objects(ex: Exchange, ids: Sequence[str]) -> Iterable[Finding]:
 @check("batches.retrieve.same")
 def retrieved(ex: Exchange, original: Mapping[str, Any]) -> Iterable[Finding]:
     req = "batches.retrieve.same"
-    unjudged = unjudgeable(ex, (req,))
-    if unjudged:
-        yield from unjudged
-        return
-    body = body_of(ex)
+    body, unjudged = answered_object(ex, req, f"GET {ex.path} for a batch just created expected 200 with the batch")
     if body is None:
-        yield failed(req, f"GET {ex.path} for a batch just created answered {ex.describe()}, expected 200 with the "
-                          f"batch", status=ex.status)
+        yield from unjudged
         return
     wrong = [f"{key} is {short(body.get(key), 80)}, the creation answered {short(original.get(key), 80)}"
              for key in ("id", "input_file_id", "endpoint", "completion_window", "created_at")
@@ -357,14 +348,10 @@ def listed(ex: Exchange, ids: Sequence[str]) -> Iterable[Finding]:
 def cancelling(ex: Exchange) -> Iterable[Finding]:
     """The cancel of an unfinished batch answers it cancelling (or, done at once, cancelled)."""
     req = "batches.cancel.cancelling"
-    unjudged = unjudgeable(ex, (req,))
-    if unjudged:
-        yield from unjudged
-        return
-    body = body_of(ex)
+    body, unjudged = answered_object(ex, req, f"POST {ex.path} on a batch that had not finished expected 200 with "
+                                              f"the cancelling batch")
     if body is None:
-        yield failed(req, f"POST {ex.path} on a batch that had not finished answered {ex.describe()}, expected 200 "
-                          f"with the cancelling batch", status=ex.status)
+        yield from unjudged
         return
     status = body.get("status")
     problems = []

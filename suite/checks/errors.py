@@ -308,11 +308,12 @@ def rejection_findings(ex: Exchange, requirement: str, what: str, fields: Sequen
     return out
 
 
-def answered_object(ex: Exchange, req: str, expected: str) -> tuple[dict[str, Any] | None, list[Finding]]:
+def answered_object(ex: Exchange, req: str, expected: str,
+                    also: Sequence[str] = ()) -> tuple[dict[str, Any] | None, list[Finding]]:
     """The precondition of a check that judges a 200 JSON object: (the object, []) or (None, the findings that say
-    why there is none to judge: the exchange is unjudgeable, or the answer is not 200 with an object, described
-    against ``expected``)."""
-    unjudged = unjudgeable(ex, (req,))
+    why there is none to judge: the exchange is unjudgeable (for ``req`` and the requirements ``also`` judged on
+    the object), or the answer is not 200 with an object, a failure of ``req`` described against ``expected``)."""
+    unjudged = unjudgeable(ex, (req, *also))
     if unjudged:
         return None, unjudged
     body = ex.json()

@@ -18,7 +18,6 @@ import pytest
 from oaic import multipart
 from oaic.checks import batches, files, pagination
 from oaic.checks.common import honest_unsupported
-from oaic.errors import BudgetExhausted, NotRecorded
 from oaic.exchange import Exchange
 from oaic.transport import Transport
 
@@ -117,13 +116,7 @@ def run(api, target, oaic_run):
     model = target.model("chat")
     state = BatchesRun(api, tag, model, input_lines(tag, model))
     yield state
-    left = list(dict.fromkeys(state.to_delete))
-    try:
-        left = [i for i in left if not api.delete(f"/files/{i}").ok]
-    except (BudgetExhausted, NotRecorded):
-        pass  # nothing more can be sent; the note below names what is left
-    if left:
-        oaic_run.results.notes.append(f"files this run's batches used could not be deleted: {', '.join(left)}")
+    oaic_run.delete_leftovers([f"/files/{i}" for i in state.to_delete], "files this run's batches used")
 
 
 def need_batch(run: BatchesRun, verdicts) -> bool:

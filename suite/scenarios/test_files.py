@@ -17,7 +17,6 @@ import pytest
 from oaic import multipart
 from oaic.checks import common, files, pagination
 from oaic.checks.common import honest_unsupported
-from oaic.errors import BudgetExhausted, NotRecorded
 from oaic.exchange import Exchange
 from oaic.transport import Transport
 
@@ -98,13 +97,8 @@ def run(api, target, oaic_run):
     tag = run_tag(target.name)
     state = FilesRun(api, tag, pause, uploads(tag))
     yield state
-    left = [i for i in state.ids if i not in state.deleted]
-    try:
-        left = [i for i in left if not api.delete(f"/files/{i}").ok]
-    except (BudgetExhausted, NotRecorded):
-        pass  # nothing more can be sent; the note below names what is left
-    if left:
-        oaic_run.results.notes.append(f"files this run uploaded could not be deleted: {', '.join(left)}")
+    oaic_run.delete_leftovers([f"/files/{i}" for i in state.ids if i not in state.deleted],
+                              "files this run uploaded")
 
 
 def need_both(run: FilesRun, verdicts) -> bool:

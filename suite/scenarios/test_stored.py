@@ -16,7 +16,6 @@ from typing import Any
 import pytest
 from oaic.checks import common, errors, pagination, stored
 from oaic.checks.common import honest_unsupported
-from oaic.errors import BudgetExhausted, NotRecorded
 from oaic.exchange import Exchange
 from oaic.transport import Transport
 
@@ -97,13 +96,8 @@ def run(api, target, oaic_run):
     pause = CREATION_PAUSE if "pagination.order.desc" in oaic_run.selected and not replaying else 0.0
     state = StoredRun(api, target.model("chat"), run_tag(target.name), pause)
     yield state
-    left = [c for c in state.ids if c not in state.deleted]
-    try:
-        left = [c for c in left if not api.delete(f"/chat/completions/{c}").ok]
-    except (BudgetExhausted, NotRecorded):
-        pass  # nothing more can be sent; the note below names what is left
-    if left:
-        oaic_run.results.notes.append(f"stored completions this run created could not be deleted: {', '.join(left)}")
+    oaic_run.delete_leftovers([f"/chat/completions/{c}" for c in state.ids if c not in state.deleted],
+                              "stored completions this run created")
 
 
 def need_both(run: StoredRun, verdicts) -> bool:
