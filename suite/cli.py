@@ -72,6 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
                 kwargs["action"] = "append"
         run.add_argument(f"--{option.name}", **kwargs)
     run.add_argument("-v", "--verbose", action="store_true", help="show every finding of failed requirements")
+    run.add_argument("--jobs", default="1", metavar="N",
+                     help="run the scenarios in N worker processes (pytest-xdist): faster against a slow target; "
+                          "budgets and --rps stay the run's, one report (default 1)")
     run.add_argument("--pytest-args", default="", metavar="ARGS",
                      help="extra arguments passed to pytest, e.g. '-x -k stream'")
 

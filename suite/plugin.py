@@ -17,10 +17,12 @@ from typing import Any
 
 import pytest
 
+from . import parallel
 from .errors import BudgetExhausted, NotRecorded, UsageError
 from .exchange import Exchange
 from .findings import ERROR, FAIL, NOT_RECORDED, WARN, Finding, skipped, unsupported
 from .options import OPTIONS, PYTEST_RESERVED
+from .parallel import WORKER_KEY
 from .results import Results
 from .run import Run
 from .scope import TestScope, test_scope
@@ -104,21 +106,28 @@ def option_values(config: pytest.Config) -> dict[str, Any]:
 @pytest.hookimpl(tryfirst=True)
 def pytest_cmdline_main(config: pytest.Config) -> int | None:
     handed = [p for p in config.pluginmanager.get_plugins() if isinstance(p, RunHandle)]
-    if handed:
-        config.stash[RUN_KEY] = handed[0].run
-        config.pluginmanager.register(CollectionErrors(handed[0].run))
-        return None
-    if not _names_scenarios(config.invocation_params.args):
-        return None  # not an oaic run: stay out of the way
+    workerinput = getattr(config, "workerinput", None)
     try:
-        if config.getoption("numprocesses", None) or getattr(config, "workerinput", None) is not None:
-            raise UsageError("pytest -n (pytest-xdist) is not supported for oaic runs yet: run without -n")
-        config.stash[RUN_KEY] = Run.build(option_values(config))
-        config.pluginmanager.register(CollectionErrors(config.stash[RUN_KEY]))
+        if handed:
+            _attach(config, handed[0].run)
+        elif workerinput is not None and WORKER_KEY in workerinput:  # a worker of a parallel oaic run
+            config.stash[RUN_KEY] = Run.for_worker(workerinput[WORKER_KEY])
+            config.pluginmanager.register(CollectionErrors(config.stash[RUN_KEY]))
+        elif _names_scenarios(config.invocation_params.args) and workerinput is None:
+            _attach(config, Run.build(option_values(config)))
     except UsageError as exc:
         print(f"oaic: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     return None
+
+
+def _attach(config: pytest.Config, run: Run) -> None:
+    """The Run of this pytest session; with -n N its workers get their state from it (see parallel.py)."""
+    config.stash[RUN_KEY] = run
+    config.pluginmanager.register(CollectionErrors(run))
+    if parallel.requested(config):
+        run.prepare_workers()
+        config.pluginmanager.register(parallel.ParallelController(run), "oaic-parallel")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -292,6 +301,13 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     # pytest says "interrupted" for collection errors too: those are suite errors (see pytest_collectreport)
     interrupted = exitstatus == pytest.ExitCode.INTERRUPTED and not run.results.suite_errors
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # a worker hands everything to the controller, which writes the reports
+        workeroutput[WORKER_KEY] = run.worker_output(interrupted)
+        return
+    controller = session.config.pluginmanager.get_plugin("oaic-parallel")
+    if controller is not None:
+        controller.merge()
     results = run.finish(interrupted=interrupted)
     session.config.stash[RESULT_KEY] = results
     if exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED) \

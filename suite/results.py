@@ -6,7 +6,7 @@ import datetime as dt
 import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
@@ -87,6 +87,9 @@ class Results:
         self._test_exchanges: dict[str, list[int]] = defaultdict(list)  # test -> indexes of its exchanges
         self.baseline: Baseline | None = None  # known failures (--baseline)
         self._exchange_chars = 0  # body and event text kept so far, against EXCHANGE_CHARS_KEPT
+        # In a worker process of a parallel run (--jobs): every finding as the scenario gave it, before the
+        # verdict policy, so the run's own Results judge them all by one policy (see merge_workers).
+        self.as_given: list[Finding] | None = None
 
     # -- the verdict policy: every rule that turns what a check or a scenario said into a verdict ---------------
     def add(self, finding: Finding, test: str = "") -> Finding | None:
@@ -101,6 +104,8 @@ class Results:
             finding.test = test
         if finding.exchange is None and self._test_exchanges.get(finding.test):
             finding.exchange = self._judged_exchange(finding)
+        if self.as_given is not None:
+            self.as_given.append(replace(finding))
         if finding.verdict in (FAIL, WARN) and requirement.capability in self.attempted:
             refusal = self._refusal(finding, requirement.capability)
             if refusal:
@@ -215,6 +220,35 @@ class Results:
 
     def metric(self, name: str, value: float) -> None:
         self.metrics[name].append(round(float(value), 4))
+
+    # -- parallel runs ----------------------------------------------------------------------------------
+    def worker_part(self) -> dict[str, Any]:
+        """What a worker process of a parallel run hands back (see merge_workers)."""
+        return {"findings": self.as_given or [], "exchanges": self.exchanges, "deselected": self._deselected,
+                "metrics": dict(self.metrics), "notes": self.notes, "suite_errors": self.suite_errors,
+                "interrupted": self.interrupted}
+
+    def merge_workers(self, parts: list[dict[str, Any]]) -> None:
+        """Fold in the parts of a parallel run's workers: all their exchanges first (a refusal is told apart
+        from a missing route by what the run served, in any worker), then their findings as the scenarios gave
+        them, judged by this object's policy exactly as in a serial run."""
+        given: list[Finding] = []
+        for part in parts:
+            offset = len(self.exchanges)
+            for view in part["exchanges"]:
+                self.exchanges.append(view)
+                self._test_exchanges[view.get("test", "")].append(len(self.exchanges) - 1)
+            given += [replace(f, exchange=None if f.exchange is None else f.exchange + offset)
+                      for f in part["findings"]]
+            for requirement, test in part["deselected"].items():
+                self._deselected.setdefault(requirement, test)
+            for name, values in part["metrics"].items():
+                self.metrics[name].extend(values)
+            self.notes += [note for note in part["notes"] if note not in self.notes]
+            self.suite_errors += [error for error in part["suite_errors"] if error not in self.suite_errors]
+            self.interrupted = self.interrupted or part["interrupted"]
+        for finding in given:
+            self.add(finding)
 
     # -- views ----------------------------------------------------------------------------------------
     def by_requirement(self) -> list[RequirementResult]:

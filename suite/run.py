@@ -104,6 +104,16 @@ class Run:
                             "spec": options.get("spec")}
         if store is not None:
             property_options = store.property_options(property_options)
+        run = cls._assemble(options, catalogue, selected, mode, target, store, property_options, report_dir)
+        run.results.baseline = baseline
+        if discovered is not None:
+            _report_discovery(run.results, discovered)
+        return run
+
+    @classmethod
+    def _assemble(cls, options: dict[str, Any], catalogue: Catalogue, selected: set[str], mode: str,
+                  target: Target, store: Any, property_options: dict[str, Any], report_dir: Path) -> Run:
+        """The network side and the results of a run whose options are validated and whose target is known."""
         from .clients import prestart, wrap
         from .recording.scrubbing import run_secrets
 
@@ -115,14 +125,99 @@ class Run:
             public["replay"] = str(options["replay"])
         results = Results(catalogue, selected, strict=bool(options.get("strict")), mode=mode, target=public,
                           claimed=set(target.capabilities))
-        results.baseline = baseline
-        if discovered is not None:
-            _report_discovery(results, discovered)
         run = cls(options=options, catalogue=catalogue, selected=selected, mode=mode, target=target,
                   transport=transport, api=api, results=results, report_dir=report_dir, store=store,
                   secrets=run_secrets(target), property_options=property_options)
         transport.on_exchange = run.exchange_seen
         return run
+
+    # -- parallel runs (see parallel.py) ------------------------------------------------------------------
+    def prepare_workers(self) -> None:
+        """Before the workers start: the run's budgets and rate become a ledger every worker counts in, and the
+        property phase is planned once here rather than in every worker."""
+        from .ledger import SharedLedger
+
+        if self.transport.ledger is None:
+            self.transport.ledger = SharedLedger.create()
+        if any(requirement.startswith("property.") for requirement in self.selected):
+            from .properties.phase import plan_all
+
+            plan_all(self.property_options, self.target)
+
+    def worker_spec(self) -> bytes:
+        """What a worker needs to build this Run: the validated options and the target as discovered (its key
+        is not passed: the worker reads it from the same environment variable)."""
+        import pickle
+        from dataclasses import replace
+
+        assert self.transport.ledger is not None, "prepare_workers() first"
+        return pickle.dumps({"options": self.options, "target": replace(self.target, api_key=None),
+                             "ledger": str(self.transport.ledger.path),
+                             "plans": self.property_options.get("plans")})
+
+    @classmethod
+    def for_worker(cls, spec: bytes) -> Run:
+        """The Run of a worker process: built from the controller's state, sending nothing before its tests."""
+        import pickle
+
+        from .ledger import SharedLedger
+        from .recording import open_store
+        from .recording.store import Recorder
+
+        state = pickle.loads(spec)
+        options, target = state["options"], state["target"]
+        target.api_key = os.environ.get(target.api_key_env) or None
+        catalogue = load()
+        selected = catalogue.select(options.get("only"), options.get("skip"))
+        mode = REPLAY if options.get("replay") else RECORD if options.get("record") else LIVE
+        store: Any = None
+        if mode == REPLAY:
+            store = open_store(options, None)
+        elif mode == RECORD:  # the controller checked the folder; this recorder only collects (worker_part)
+            store = Recorder(Path(options["record"]), target, overwrite=True)
+        property_options = {"examples": options.get("examples"), "seed": options.get("seed"),
+                            "spec": options.get("spec")}
+        if store is not None:
+            property_options = store.property_options(property_options)
+        if state["plans"] is not None:  # planned by the controller (and recorded by its recorder)
+            property_options["plans"] = state["plans"]
+        run = cls._assemble(options, catalogue, selected, mode, target, store, property_options,
+                            Path(options.get("report_dir") or "reports"))
+        run.results.as_given = []
+        run.transport.ledger = SharedLedger(state["ledger"])
+        return run
+
+    def worker_output(self, interrupted: bool) -> bytes:
+        """At the end of a worker: close its network side and hand back everything it saw."""
+        import pickle
+
+        from .recording.store import Recorder
+
+        self.results.interrupted = interrupted
+        recording = self.store.worker_part() if isinstance(self.store, Recorder) else None
+        if recording is not None:
+            self.store = None  # the controller's recorder writes the recording
+        self.close(complete=not interrupted)
+        return pickle.dumps({"results": self.results.worker_part(), "stats": self.transport.stats.to_json(),
+                             "requests_by_scenario": self.requests_by_scenario, "recording": recording})
+
+    def merge_workers(self, outputs: list[bytes]) -> None:
+        import pickle
+
+        parts = [pickle.loads(output) for output in outputs]
+        self.results.merge_workers([part["results"] for part in parts])
+        stats = self.transport.stats
+        for part in parts:
+            for name, value in part["stats"].items():
+                if name == "stall_deadline_s":
+                    if value is not None:
+                        stats.stall_deadline_s = value
+                elif isinstance(value, int):
+                    setattr(stats, name, getattr(stats, name) + value)
+            for area, count in part["requests_by_scenario"].items():
+                self.requests_by_scenario[area] = self.requests_by_scenario.get(area, 0) + count
+            if part["recording"] is not None and self.store is not None:
+                self.store.absorb(part["recording"])
 
     # -- during the run ------------------------------------------------------------------------------------
     def exchange_seen(self, exchange: Exchange, scope: TestScope | None) -> None:
@@ -154,6 +249,8 @@ class Run:
         if self.api is not None and self.api is not self.transport and hasattr(self.api, "close"):
             self.api.close()
         self.transport.close()
+        if self.transport.ledger is not None and self.results.as_given is None:  # the controller's to remove
+            self.transport.ledger.remove()
         if self.store is not None:
             self.store.close(complete=complete)
             self.store = None

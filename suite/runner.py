@@ -39,14 +39,37 @@ def pytest_args(extra: str = "") -> list[str]:
 def run_suite(values: dict[str, Any]) -> RunOutcome:
     """Build the Run from option values (a usage error is one line on stderr and exit 2), then run it."""
     try:
+        jobs = parse_jobs(values.get("jobs"))
         run = Run.build(values)
     except UsageError as exc:
         print(f"oaic: error: {exc}", file=sys.stderr)
         return RunOutcome(EXIT_USAGE, None)
-    return run_pytest(run, values.get("pytest_args") or "")
+    return run_pytest(run, values.get("pytest_args") or "", jobs=jobs)
 
 
-def run_pytest(run: Run, extra_args: str = "") -> RunOutcome:
+def parse_jobs(value: Any) -> int:
+    try:
+        jobs = int(value if value not in (None, "") else 1)
+    except (TypeError, ValueError):
+        jobs = 0
+    if jobs < 1:
+        raise UsageError(f"--jobs must be a whole number of worker processes (1 or more), got {value!r}")
+    if jobs > 1:
+        import importlib.util
+
+        if importlib.util.find_spec("xdist") is None:  # not imported here: pytest imports its plugins itself
+            raise UsageError("--jobs needs pytest-xdist: pip install pytest-xdist")
+    return jobs
+
+
+def parallel_args(jobs: int) -> list[str]:
+    """pytest-xdist with N workers; the workers load the oaic plugin by name (plugin autoload is off)."""
+    if jobs <= 1:
+        return []
+    return ["-p", "xdist.plugin", "-p", "oaic.plugin", "-n", str(jobs)]
+
+
+def run_pytest(run: Run, extra_args: str = "", jobs: int = 1) -> RunOutcome:
     import pytest
 
     from . import plugin
@@ -54,7 +77,7 @@ def run_pytest(run: Run, extra_args: str = "") -> RunOutcome:
     previous = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     try:
-        code = int(pytest.main(pytest_args(extra_args), plugins=[plugin, plugin.RunHandle(run)]))
+        code = int(pytest.main([*parallel_args(jobs), *pytest_args(extra_args)], plugins=[plugin, plugin.RunHandle(run)]))
     finally:
         run.close()  # pytest may stop before the session ends (a bad --pytest-args): never leave the store open
         if previous is None:

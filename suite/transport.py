@@ -22,6 +22,7 @@ import httpx
 from . import __version__
 from .errors import BudgetExhausted, UsageError
 from .exchange import Exchange
+from .ledger import SharedLedger
 from .scope import TestScope, current_scope
 from .scrub import scrub_headers
 from .sse import SSEDecoder
@@ -77,6 +78,8 @@ class Transport:
         self.max_body_bytes = max_body_bytes
         self._last_start: float | None = None
         self._client: httpx.Client | None = None
+        # The run's budgets and rate when its scenarios run in several processes (--jobs; see ledger.py).
+        self.ledger: SharedLedger | None = None
         # Told every exchange with the test that sent it (the run counts it and applies the transport checks).
         self.on_exchange: Callable[[Exchange, TestScope | None], None] | None = None
         # Called with the exchange once its headers are in, then with each chunk as it arrives (a proxy relays them).
@@ -184,6 +187,12 @@ class Transport:
 
     def _check_budget(self) -> None:
         t = self.target
+        if self.ledger is not None:
+            refusal = self.ledger.reserve_request(t.max_requests, t.max_tokens_budget)
+            if refusal:
+                self.stats.budget_refusals += 1
+                raise BudgetExhausted(refusal)
+            return
         if self.stats.requests >= t.max_requests:
             self.stats.budget_refusals += 1
             raise BudgetExhausted(f"request budget exhausted: {self.stats.requests} of max-requests {t.max_requests}")
@@ -193,6 +202,10 @@ class Transport:
                 f"token budget exhausted: {self.stats.total_tokens} of max-tokens-budget {t.max_tokens_budget}")
 
     def _throttle(self) -> None:
+        if self.ledger is not None:
+            if self.target.rps > 0:
+                self.sleep(self.ledger.claim_start(self.target.rps))
+            return
         if self.target.rps > 0 and self._last_start is not None:
             wait = self._last_start + 1.0 / self.target.rps - self.clock()
             if wait > 0:
@@ -305,6 +318,8 @@ class Transport:
         self.stats.prompt_tokens += prompt
         self.stats.completion_tokens += completion
         self.stats.total_tokens += total
+        if self.ledger is not None:
+            self.ledger.add_tokens(total)
 
     # -- preflight ------------------------------------------------------------------------------------
     def preflight(self, deadline: float = 4.5) -> None:

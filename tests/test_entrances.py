@@ -19,8 +19,8 @@ ROOT = Path(__file__).resolve().parent.parent
 UNREACHABLE = "http://127.0.0.1:9/v1"
 
 
-def _env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OAIC_", "PYTEST_"))}
+def _env(keep: tuple[str, ...] = ()) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k in keep or not k.startswith(("OAIC_", "PYTEST_"))}
     env.pop("OPENAI_API_KEY", None)
     return env
 
@@ -30,9 +30,10 @@ def oaic(*args: str, cwd: Path = ROOT, timeout: float = 120) -> subprocess.Compl
                           timeout=timeout, cwd=cwd, env=_env())
 
 
-def plain_pytest(*args: str, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess:
+def plain_pytest(*args: str, cwd: Path, timeout: float = 120,
+                 keep_env: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args], capture_output=True,
-                          text=True, timeout=timeout, cwd=cwd, env=_env())
+                          text=True, timeout=timeout, cwd=cwd, env=_env(keep_env))
 
 
 def _one_error_line(result: subprocess.CompletedProcess, contains: str) -> None:
@@ -85,12 +86,6 @@ def test_pytest_base_url_and_oaic_live_side_by_side(tmp_path):
     # pytest-base-url owns --base-url; an oaic run reads it from there
     _one_error_line(plain_pytest("--pyargs", "oaic.scenarios", "--base-url", UNREACHABLE, "--model", "m",
                                  cwd=tmp_path), f"cannot reach {UNREACHABLE}")
-
-
-def test_xdist_is_refused_with_one_line_until_it_is_supported(tmp_path):
-    pytest.importorskip("xdist")
-    _one_error_line(plain_pytest("-n", "2", "--pyargs", "oaic.scenarios", "--base-url", UNREACHABLE,
-                                 "--model", "m", cwd=tmp_path), "pytest-xdist")
 
 
 def test_run_help_says_what_a_run_does_with_defaults_environment_exit_codes_and_examples():

@@ -3,6 +3,7 @@ recording and replay apply), and judge the answers."""
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
@@ -73,6 +74,37 @@ def planned(values: dict[str, Any], operation_id: str, mode: str,
     if isinstance(plans, dict):
         plans[key] = [request.to_json() for request in requests]
     return requests
+
+
+def plan_all(values: dict[str, Any], target: Target) -> dict[str, Any]:
+    """Plan every operation the target may be asked (into ``values["plans"]``, created if missing) and return the
+    plans. A parallel run plans once, before its workers start, so no worker pays for generating them."""
+    plans = values.setdefault("plans", {})
+    examples, seed = settings_from(values)
+    try:
+        document = source_document(values.get("spec") or None)
+    except Exception:  # noqa: BLE001  (a bad --spec is reported by the phase itself, per operation)
+        return plans
+    with warnings.catch_warnings():
+        # Hypothesis warns about generating while pytest starts up: planning here is that, on purpose.
+        warnings.simplefilter("ignore")
+        _plan_each(values, target, document, examples, seed)
+    return plans
+
+
+def _plan_each(values: dict[str, Any], target: Target, document: Document, examples: int, seed: int) -> None:
+    from .cases import NEGATIVE, NotApplicable
+
+    for operation_id, plan in PLANS.items():
+        if not (target.claims(plan.capability) or plan.capability in target.attempted):
+            continue
+        for mode in (POSITIVE, NEGATIVE) if plan.negative else (POSITIVE,):
+            try:
+                operation = document.operation(operation_id)
+                planned(values, operation_id, mode,
+                        lambda: plan_requests(plan, operation, target, mode, examples, seed))  # noqa: B023
+            except (KeyError, NotApplicable, ImportError):
+                continue  # the phase meets the same and says so (a skip) when it runs the operation
 
 
 def send(api: Transport, request: PlannedRequest) -> Exchange:

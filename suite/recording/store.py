@@ -65,6 +65,17 @@ class Recorder:
         interaction = cassette.to_interaction(exchange, content, self.target.base_url, self.secrets, phase)
         self.cassettes.setdefault(cassette_name(nodeid), []).append(interaction)
 
+    def worker_part(self) -> dict[str, Any]:
+        """A worker process of a parallel run (--jobs) writes nothing: it hands its cassettes to the run's own
+        recorder, which writes them all at the end."""
+        return {"cassettes": self.cassettes, "plans": getattr(self, "plans", {})}
+
+    def absorb(self, part: dict[str, Any]) -> None:
+        for name, interactions in part["cassettes"].items():
+            self.cassettes.setdefault(name, []).extend(interactions)
+        if part["plans"] and hasattr(self, "plans"):
+            self.plans.update(part["plans"])
+
     def close(self, complete: bool = True) -> None:
         """Replace the previous recording (its cassettes only: other files in the folder are left alone). A run
         that did not end (interrupted, or pytest stopped early) leaves a recording marked incomplete."""

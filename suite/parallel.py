@@ -1,0 +1,73 @@
+"""Parallel runs on pytest-xdist (``oaic run --jobs N``, or ``pytest -n N --pyargs oaic.scenarios``).
+
+The controller process builds the Run once (options, discovery, recording) and hands each worker its state
+(``workerinput``); a worker builds the same Run without sending a request of its own, runs the scenarios it is
+given, and hands back what it saw (``workeroutput``): the findings as the scenarios gave them, the exchanges,
+the spending and, when recording, its cassettes. The controller judges the findings by the one verdict policy
+(Results.merge_workers) and writes one set of reports and one recording. Budgets and ``--rps`` are the run's,
+shared through a ledger file (ledger.py).
+
+A scenario module is one unit of work: its tests share module fixtures (an uploaded file, a stored completion)
+and run in order, on one worker, as in a serial run. The property phase's tests are independent, one unit each.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+WORKER_KEY = "oaic_run"  # the name of the Run's state in workerinput and workeroutput
+INDEPENDENT_MODULES = ("test_property.py",)  # scenario modules whose tests may run on different workers
+
+
+def scheduling_unit(nodeid: str) -> str:
+    module = nodeid.split("::", 1)[0]
+    return nodeid if module.endswith(INDEPENDENT_MODULES) else module
+
+
+def requested(config: pytest.Config) -> bool:
+    """Does this pytest run distribute its tests (``-n N`` with N > 0, or ``-n auto``)?"""
+    return bool(config.getoption("numprocesses", None))  # the option exists only when xdist is loaded
+
+
+class ParallelController:
+    """Registered in the controller process of a parallel run, beside its Run."""
+
+    def __init__(self, run: Any) -> None:
+        self.run = run
+        self.outputs: dict[str, bytes] = {}
+        self.lost: list[str] = []
+
+    def pytest_configure_node(self, node: Any) -> None:
+        node.workerinput[WORKER_KEY] = self.run.worker_spec()
+
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        output = (getattr(node, "workeroutput", None) or {}).get(WORKER_KEY)
+        if output is not None:
+            self.outputs[node.gateway.id] = output
+        else:  # what the worker judged is lost: the run cannot say it judged it
+            self.lost.append(f"worker {node.gateway.id} stopped before handing back its results"
+                             + (f": {error}" if error else ""))
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_xdist_make_scheduler(self, config: pytest.Config, log: Any) -> Any:
+        from xdist.scheduler import LoadScopeScheduling
+
+        class ScenarioScheduling(LoadScopeScheduling):
+            def _split_scope(self, nodeid: str) -> str:
+                return scheduling_unit(nodeid)
+
+        return ScenarioScheduling(config, log)
+
+    def merge(self) -> None:
+        """Fold every worker's part into the Run (in worker order, so reports are stable)."""
+        self.run.merge_workers([self.outputs[name] for name in sorted(self.outputs, key=_worker_number)])
+        self.run.results.suite_errors += self.lost
+        self.outputs.clear()
+        self.lost = []
+
+
+def _worker_number(name: str) -> tuple[int, str]:
+    digits = "".join(c for c in name if c.isdigit())
+    return (int(digits) if digits else 0, name)
