@@ -60,10 +60,14 @@ class ParallelController:
 
         return ScenarioScheduling(config, log)
 
-    def merge(self) -> None:
+    def merge(self, interrupted: bool = False) -> None:
         """Fold every worker's part into the Run (in worker order, so reports are stable)."""
         self.run.merge_workers([self.outputs[name] for name in sorted(self.outputs, key=_worker_number)])
-        self.run.results.suite_errors += self.lost
+        if interrupted:  # workers stopped at once: what they had judged did not come back, and is not claimed
+            self.run.results.notes.append("interrupted: the findings of workers that had not finished are not in "
+                                          "this report (their requirements read 'not judged')")
+        else:
+            self.run.results.suite_errors += self.lost
         self.outputs.clear()
         self.lost = []
 

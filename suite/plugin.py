@@ -307,7 +307,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     controller = session.config.pluginmanager.get_plugin("oaic-parallel")
     if controller is not None:
-        controller.merge()
+        controller.merge(interrupted)
     results = run.finish(interrupted=interrupted)
     session.config.stash[RESULT_KEY] = results
     if exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED) \
