@@ -59,6 +59,16 @@ def _verdicts(data: dict) -> dict[str, str]:
     return {r["requirement"]: r["verdict"] for r in data["requirements"]}
 
 
+def _same_requests(data: dict, serial_data: dict) -> None:
+    """Every scenario sent its requests, as in the serial run: the counts per scenario match, up to the polls of
+    the scenarios that wait for something to appear (a stored completion, a batch), and a retry on a loaded
+    machine (a dropped keep-alive connection)."""
+    ours, theirs = data["spent"]["requests_by_scenario"], serial_data["spent"]["requests_by_scenario"]
+    assert ours.keys() == theirs.keys()
+    for area, count in ours.items():
+        assert abs(count - theirs[area]) <= (2 if area in ("stored", "batches") else 0), (area, count, theirs[area])
+
+
 @pytest.fixture(scope="module")
 def serial(tmp_path_factory):
     """A serial plain-form run against the clean reference provider, and the provider (kept for the others)."""
@@ -74,8 +84,7 @@ def test_jobs_judge_every_requirement_as_the_serial_run_does_in_one_report(seria
     assert _verdicts(data) == _verdicts(serial_data)
     assert data["judged"] == serial_data["judged"] and data["judged"]["judged"] > 200
     # every worker's requests are in the one report: spending, exchanges, and findings pointing at them
-    # (requests by scenario: a loaded machine may retry a dropped keep-alive connection, counted in "requests")
-    assert data["spent"]["requests_by_scenario"] == serial_data["spent"]["requests_by_scenario"]
+    _same_requests(data, serial_data)
     assert sum(data["spent"]["requests_by_scenario"].values()) == len(data["exchanges"])
     assert {f["test"] for f in data["findings"] if f["test"]} == {f["test"] for f in serial_data["findings"]
                                                                   if f["test"]}
@@ -122,7 +131,7 @@ def test_plain_pytest_with_n_workers_writes_the_serial_results(serial, tmp_path)
     data = json.loads((tmp_path / "r" / "results.json").read_text())
     assert _verdicts(data) == _verdicts(serial_data)
     assert data["totals"] == serial_data["totals"]
-    assert data["spent"]["requests_by_scenario"] == serial_data["spent"]["requests_by_scenario"]
+    _same_requests(data, serial_data)
 
 
 @pytest.mark.parametrize("jobs", ["0", "many"])
