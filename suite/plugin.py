@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from . import progress
 from .errors import BudgetExhausted, NotRecorded, UsageError
 from .exchange import Exchange
 from .findings import ERROR, FAIL, NOT_RECORDED, WARN, Finding, skipped, unsupported
@@ -107,6 +108,7 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
     if handed:
         config.stash[RUN_KEY] = handed[0].run
         config.pluginmanager.register(CollectionErrors(handed[0].run))
+        progress.attach(config, handed[0].run)
         return None
     if not _names_scenarios(config.invocation_params.args):
         return None  # not an oaic run: stay out of the way
@@ -115,6 +117,7 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
             raise UsageError("pytest -n (pytest-xdist) is not supported for oaic runs yet: run without -n")
         config.stash[RUN_KEY] = Run.build(option_values(config))
         config.pluginmanager.register(CollectionErrors(config.stash[RUN_KEY]))
+        progress.attach(config, config.stash[RUN_KEY])
     except UsageError as exc:
         print(f"oaic: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -46,15 +46,19 @@ def run_suite(values: dict[str, Any]) -> RunOutcome:
     return run_pytest(run, values.get("pytest_args") or "")
 
 
-def run_pytest(run: Run, extra_args: str = "") -> RunOutcome:
+def run_pytest(run: Run, extra_args: str = "", watch: Any = None) -> RunOutcome:
+    """``watch``: what shows the progress (default: a live line on a terminal, plain lines elsewhere)."""
     import pytest
 
     from . import plugin
+    from .progress import Progress
+
+    watch = watch or Progress.for_terminal(run)
 
     previous = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     try:
-        code = int(pytest.main(pytest_args(extra_args), plugins=[plugin, plugin.RunHandle(run)]))
+        code = int(pytest.main(pytest_args(extra_args), plugins=[plugin, plugin.RunHandle(run), watch]))
     finally:
         run.close()  # pytest may stop before the session ends (a bad --pytest-args): never leave the store open
         if previous is None:

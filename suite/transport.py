@@ -81,6 +81,8 @@ class Transport:
         self.on_exchange: Callable[[Exchange, TestScope | None], None] | None = None
         # Called with the exchange once its headers are in, then with each chunk as it arrives (a proxy relays them).
         self.on_progress: Callable[[Exchange, bytes | None], None] | None = None
+        # Called with the method and path just before each attempt is sent (a progress display times the wait).
+        self.on_send: Callable[[str, str], None] | None = None
 
     # -- lifecycle ------------------------------------------------------------------------------------
     @property
@@ -225,6 +227,8 @@ class Transport:
         received = 0
         decoder: SSEDecoder | None = None
         stall_deadline = self.stats.stall_deadline_s or self.target.timeout
+        if self.on_send is not None:
+            self.on_send(method, path)
         try:
             with self.client.stream(method, self.url(path), content=body, headers=headers) as response:
                 if stall_deadline < self.target.timeout:
