@@ -257,10 +257,9 @@ class Progress:
         current = self.current.split("/")[-1]
         pending = self.pending
         if current:
-            scenario = Text(f"  {current}", style="cyan", no_wrap=True, overflow="ellipsis")
-            if pending is not None and pending.waited(now) >= self.note_after:
-                scenario.append(f"  {pending.note(now)}", style="yellow")
-            grid.add_row(scenario)
+            grid.add_row(Text(f"  {current}", style="cyan", no_wrap=True, overflow="ellipsis"))
+            if pending is not None and pending.waited(now) >= self.note_after:  # its own line: never cut off
+                grid.add_row(Text(f"  {pending.note(now)}", style="yellow", no_wrap=True, overflow="ellipsis"))
         return grid
 
     def _scenario_line(self, nodeid: str) -> str:
@@ -302,9 +301,11 @@ class MaxFailures:
         failed = self.failed()
         if len(failed) < self.limit:
             return
+        ids = [item.nodeid for item in session.items]
+        remaining = session.items[ids.index(nodeid) + 1:] if nodeid in ids else []
+        if not remaining:
+            return  # the run is over anyway: it stopped at its end, not early
         reason = f"{len(failed)} requirement(s) failed, --max-failures {self.limit}"
-        remaining = session.items[[i.nodeid for i in session.items].index(nodeid) + 1:] \
-            if nodeid in {i.nodeid for i in session.items} else []
         self.not_reached(remaining, reason)
         self.run.results.stopped_early = reason
         self.run.results.notes.append(f"stopped early: {reason}; the requirements of the {len(remaining)} "
