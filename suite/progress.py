@@ -20,7 +20,7 @@ from typing import Any, TextIO
 import pytest
 
 from .exchange import Exchange
-from .findings import SEVERITY, VERDICTS
+from .findings import ERROR, FAIL, SEVERITY, VERDICTS, WARN, Finding
 from .run import Run
 from .scope import TestScope
 
@@ -141,6 +141,8 @@ class Progress:
     @pytest.hookimpl(trylast=True)
     def pytest_configure(self, config: pytest.Config) -> None:
         self.quiet = config.get_verbosity() <= 0
+        if not self.quiet and self.console is None:
+            self.live = False  # pytest -v names each test on the terminal itself: a live line would garble it
         reporter = config.pluginmanager.getplugin("terminalreporter")
         if reporter is not None and self.quiet:
             reporter.showfspath = False  # no file names waiting for dots either
@@ -164,8 +166,8 @@ class Progress:
         item = self.items.get(nodeid)
         with self._lock:
             self.finished += 1
-            if item is not None:
-                self.reached |= item.stash.get(COVERED_KEY, set())
+            if item is not None:  # a new set, not changed in place: the live line reads it from its own thread
+                self.reached = self.reached | item.stash.get(COVERED_KEY, set())
             self.current = ""
         if not self.live and self.quiet:  # with -v pytest names each test itself
             self._line(self._scenario_line(nodeid))
@@ -291,7 +293,7 @@ class MaxFailures:
         results = self.run.results
         known = results.baseline.known if results.baseline is not None else set()
         return {f.requirement for f in results.findings
-                if f.verdict == "fail" or (results.strict and f.verdict == "warn")} - known
+                if f.verdict == FAIL or (results.strict and f.verdict == WARN)} - known
 
     @pytest.hookimpl(trylast=True)
     def pytest_runtest_logfinish(self, nodeid: str) -> None:
@@ -314,7 +316,6 @@ class MaxFailures:
 
     def not_reached(self, items: list[pytest.Item], reason: str) -> None:
         """Every requirement a scenario not run would have judged, and nothing judged yet, is an error."""
-        from .findings import ERROR, Finding
         from .plugin import COVERED_KEY
 
         results = self.run.results

@@ -302,7 +302,7 @@ class Results:
     def overall(self) -> str:
         """The run in one word, which every report opens with: NOT CONFORMANT (a MUST failed, or a SHOULD with
         --strict, not counting the baseline's known failures), INCOMPLETE (something the target supports was not
-        judged, nothing at all was judged, or the run was interrupted), or CONFORMANT."""
+        judged, nothing at all was judged, the run was interrupted, or it stopped early), or CONFORMANT."""
         if self.stopped_early:  # a run cut short has no verdict of its own, whatever it found before
             return INCOMPLETE
         if self._failing():
