@@ -132,6 +132,7 @@ def test_max_failures_stops_the_run_and_says_what_was_not_judged(server, tmp_pat
     assert unjudged and all(r["verdict"] == "error" and "stopped early" in r["message"] for r in unjudged)
     assert any(n.startswith("stopped early: ") for n in data["notes"])
     assert "result: INCOMPLETE (exit 3)" in out.getvalue() and "note: stopped early" in out.getvalue()
+    assert "stopped early: 1 requirement(s) failed" in (tmp_path / "report.html").read_text()
 
 
 def test_max_failures_under_pytest_and_from_the_environment(server, tmp_path):
@@ -148,6 +149,16 @@ def test_max_failures_under_pytest_and_from_the_environment(server, tmp_path):
     data = json.loads((tmp_path / "results.json").read_text())
     assert data["stopped_early"] and time.monotonic() - start < 60
     assert re.search(r"^\[ *1/\d+\] test_models.py::", result.stdout, re.M)  # plain progress lines under pytest
+
+
+def test_max_failures_in_a_profile(tmp_path):
+    from oaic.target import build_target
+
+    profile = tmp_path / "p.toml"
+    profile.write_text('base_url = "http://127.0.0.1:9/v1"\nmax_failures = 4\n[models]\nchat = "m"\n')
+    assert build_target({"target": str(profile)}, env={}).max_failures == 4
+    assert build_target({"target": str(profile), "max_failures": "2"}, env={}).max_failures == 2
+    assert build_target({"target": str(profile)}, env={"OAIC_MAX_FAILURES": "3"}).max_failures == 3
 
 
 @pytest.mark.parametrize("value", ["0", "x", "-2"])
