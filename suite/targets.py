@@ -13,6 +13,7 @@ import re
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO
@@ -115,19 +116,31 @@ def run_targets(values: Mapping[str, Any], out: TextIO | None = None) -> int:
             reader.start()
             readers.append(reader)
         codes = [process.wait() for process in processes]
-    except KeyboardInterrupt:  # Ctrl-C reached the targets' processes too; SIGTERM did not: pass it on
-        for process in processes:
-            if process.poll() is None:
-                process.terminate()
-        for process in processes:
-            process.wait()
-        codes = [EXIT_INTERRUPTED]
+        interrupted = False
+    except KeyboardInterrupt:
+        codes, interrupted = _stop(processes), True
     for reader in readers:
         reader.join(timeout=5)
-    code = worst(codes) if len(codes) == len(paths) else EXIT_INTERRUPTED
+    codes += [EXIT_INTERRUPTED] * (len(paths) - len(codes))  # targets not started yet
+    code = EXIT_INTERRUPTED if interrupted else worst(codes)
     if not _summary(out, names, paths, codes, report_dir):
         code = worst([code, EXIT_USAGE])
     return code
+
+
+def _stop(processes: list[subprocess.Popen[str]], grace: float = 5.0) -> list[int]:
+    """Ctrl-C reaches every target's process too, and each writes its partial reports: give them the time; a
+    SIGTERM reached only this one, so pass it on to those still running after the grace period."""
+    deadline = time.monotonic() + grace
+    for process in processes:
+        try:
+            process.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            pass
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+    return [process.wait() for process in processes]
 
 
 def _relay(stream: TextIO, prefix: str, out: TextIO, lock: threading.Lock) -> None:
@@ -145,9 +158,13 @@ def _summary(out: TextIO, names: list[str], paths: list[str], codes: list[int], 
     named: list[tuple[str, dict[str, Any]]] = []
     width = max(len(name) for name in names)
     out.write("\n")
-    for name, path, code in zip(names, paths, codes + [EXIT_INTERRUPTED] * (len(names) - len(codes))):
+    for name, path, code in zip(names, paths, codes):
         results = report_dir / name / "results.json"
         data = _results(results) if code in (0, 1, 3) else None  # else what is there is an earlier run's
+        partial = report_dir / name / "interrupted" / "results.json"
+        if code == EXIT_INTERRUPTED and partial.exists():
+            out.write(f"{name.ljust(width)}  interrupted (exit {code})  {partial}\n")
+            continue
         verdict = data.get("result", "?") if data else "no results"
         out.write(f"{name.ljust(width)}  {verdict} (exit {code})  {results if data else path}\n")
         if data:
