@@ -113,6 +113,7 @@ class Progress:
             if pending is not None:
                 pending.last_byte = self.clock()
                 pending.chunks += chunk is not None
+                self._noted_at = 0.0  # bytes came: a later stall is told afresh
 
         def exchanged(exchange: Exchange, scope: TestScope | None) -> None:
             self.pending = None
@@ -229,7 +230,8 @@ class Progress:
                 pass  # the reader went away: the run goes on
 
     def counts(self) -> tuple[int, int]:
-        """(requirements reached, requirements selected): reached once judged or once all that cover it ran."""
+        """(requirements reached, requirements selected): reached once judged, or once a scenario covering it ran
+        (a requirement judged only when something occurs may end with no finding)."""
         judged = {f.requirement for f in self.run.results.findings}
         selected = self.run.selected
         return len((judged | self.reached) & selected), len(selected)
