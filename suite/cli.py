@@ -38,10 +38,18 @@ exit codes:
        recorded), or nothing was judged at all
   130  interrupted (Ctrl-C or SIGTERM): partial reports go to REPORT_DIR/interrupted
 
+several targets (--target a.toml --target b.toml ...):
+  one `oaic run` process per target, side by side, each line prefixed with the target's name; reports in
+  REPORT_DIR/NAME/ (NAME: the profile's name, else its file name), and the matrix in REPORT_DIR/matrix.html and
+  matrix.md. The exit code is the worst of the targets': 2 (usage error, or a run that crashed), then 130, 1, 3,
+  0. --record DIR records each target into DIR/NAME; --replay and --save-profile take one target.
+
 examples:
   oaic run                                                   # replay the bundled recording, offline
   OAIC_API_KEY=sk-... oaic run --base-url https://api.example.com/v1 --model m --capabilities all
-  oaic run --target provider.toml --record recordings/provider  # then: oaic run --replay recordings/provider"""
+  oaic run --target provider.toml --record recordings/provider  # then: oaic run --replay recordings/provider
+  oaic run --target a.toml --target b.toml --report-dir reports  # reports/a, reports/b, reports/matrix.html
+  oaic run --max-failures 5                                  # stop after 5 failed requirements (exit 1)"""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -70,6 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
             kwargs["metavar"] = option.metavar
             if option.kind == "append":
                 kwargs["action"] = "append"
+        if option.name == "target":  # repeated: several targets side by side (targets.py)
+            kwargs.update(action="append", help=option.help + "; repeat it to run several targets side by side")
         run.add_argument(f"--{option.name}", **kwargs)
     run.add_argument("-v", "--verbose", action="store_true", help="show every finding of failed requirements")
     run.add_argument("--jobs", default="1", metavar="N",
@@ -243,7 +253,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)
-    return run_suite(vars(args)).exit_code
+    values = vars(args)
+    if len(values.get("target") or []) > 1:
+        from .targets import run_targets
+
+        return run_targets(values)
+    values["target"] = (values.get("target") or [None])[0]
+    return run_suite(values).exit_code
 
 
 if __name__ == "__main__":  # pragma: no cover

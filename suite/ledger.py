@@ -63,6 +63,10 @@ class SharedLedger:
             return f"token budget exhausted: {tokens} of max-tokens-budget {max_tokens} (all workers)"
         return None
 
+    def count_request(self) -> None:
+        """A replayed request: counted for the progress line, never refused (a replay has no budget)."""
+        self._update(lambda requests, tokens, last: (requests + 1, tokens, last))
+
     def add_tokens(self, tokens: int) -> None:
         if tokens:
             self._update(lambda requests, used, last: (requests, used + tokens, last))

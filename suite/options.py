@@ -43,6 +43,8 @@ OPTIONS = (
     Option("max-requests", "stop sending after this many requests (default 500)", "N"),
     Option("max-tokens-budget", "stop sending once usage reports this many tokens (default 200000)", "N"),
     Option("rps", "at most this many requests per second (default: no limit)", "N"),
+    Option("max-failures", "stop after N requirements failed; the rest is reported not judged and the run is "
+                           "INCOMPLETE (exit 3)", "N"),
     Option("report-dir", "folder for results.json, junit.xml and report.html (default: reports)", "DIR"),
     Option("only", "run only requirements whose ID matches this glob (repeatable)", "GLOB", "append"),
     Option("skip", "skip requirements whose ID matches this glob (repeatable)", "GLOB", "append"),
@@ -75,6 +77,7 @@ ENVIRONMENT = {
     "OAIC_MODERATION_MODEL / OAIC_TRANSCRIPTION_MODEL": "models per area",
     "OAIC_CAPABILITIES": "claimed capabilities", "OAIC_HEADERS": "extra headers, one 'Name: value' per line",
     "OAIC_TIMEOUT / OAIC_TOTAL_TIMEOUT / OAIC_MAX_REQUESTS / OAIC_MAX_TOKENS_BUDGET / OAIC_RPS": "limits",
+    "OAIC_MAX_FAILURES": "stop after this many failed requirements",
 }
 
 
@@ -93,6 +96,6 @@ def target_flags(values: dict[str, Any]) -> dict[str, Any]:
             ("moderations", "moderation_model"), ("transcriptions", "transcription_model")) if values.get(dest)},
         "headers": parse_headers(values.get("header") or [], "--header"),
     }
-    for key in ("timeout", "total_timeout", "max_requests", "max_tokens_budget", "rps"):
+    for key in ("timeout", "total_timeout", "max_requests", "max_tokens_budget", "rps", "max_failures"):
         flags[key] = values.get(key)
     return flags

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 WORKER_KEY = "oaic_run"  # the name of the Run's state in workerinput and workeroutput
+REPORT_PROPERTY = "oaic_verdicts"  # a test report's property: what the test judged, for the controller's progress
 INDEPENDENT_MODULES = ("test_property.py",)  # scenario modules whose tests may run on different workers
 
 
@@ -29,6 +30,27 @@ def scheduling_unit(nodeid: str) -> str:
 def requested(config: pytest.Config) -> bool:
     """Does this pytest run distribute its tests (``-n N`` with N > 0, or ``-n auto``)?"""
     return bool(config.getoption("numprocesses", None))  # the option exists only when xdist is loaded
+
+
+class ParallelWorker:
+    """Registered in each worker: every test's report carries what it judged, so the controller's progress line
+    can count requirements while the findings themselves wait for the end of the worker."""
+
+    def __init__(self, run: Any) -> None:
+        self.run = run
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: Any) -> Any:
+        report = yield
+        if call.when == "call" or (call.when == "setup" and report.skipped):
+            from .findings import SEVERITY
+
+            worst: dict[str, str] = {}
+            for finding in self.run.results.findings_of(item.nodeid):
+                if SEVERITY[finding.verdict] >= SEVERITY.get(worst.get(finding.requirement, ""), -1):
+                    worst[finding.requirement] = finding.verdict
+            report.user_properties.append((REPORT_PROPERTY, worst))
+        return report
 
 
 class ParallelController:
@@ -49,6 +71,12 @@ class ParallelController:
         else:  # what the worker judged is lost: the run cannot say it judged it
             self.lost.append(f"worker {node.gateway.id} stopped before handing back its results"
                              + (f": {error}" if error else ""))
+
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        watch = node.config.pluginmanager.get_plugin("oaic-progress") or next(
+            (p for p in node.config.pluginmanager.get_plugins() if hasattr(p, "collected")), None)
+        if watch is not None:
+            watch.collected(len(ids))
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_xdist_make_scheduler(self, config: pytest.Config, log: Any) -> Any:

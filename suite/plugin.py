@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from . import parallel
+from . import parallel, progress
 from .errors import BudgetExhausted, NotRecorded, UsageError
 from .exchange import Exchange
 from .findings import ERROR, FAIL, NOT_RECORDED, WARN, Finding, skipped, unsupported
@@ -113,6 +113,7 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
         elif workerinput is not None and WORKER_KEY in workerinput:  # a worker of a parallel oaic run
             config.stash[RUN_KEY] = Run.for_worker(workerinput[WORKER_KEY])
             config.pluginmanager.register(CollectionErrors(config.stash[RUN_KEY]))
+            config.pluginmanager.register(parallel.ParallelWorker(config.stash[RUN_KEY]))
         elif _names_scenarios(config.invocation_params.args) and workerinput is None:
             _attach(config, Run.build(option_values(config)))
     except UsageError as exc:
@@ -123,8 +124,13 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
 
 def _attach(config: pytest.Config, run: Run) -> None:
     """The Run of this pytest session; with -n N its workers get their state from it (see parallel.py)."""
+    if parallel.requested(config) and (run.options.get("max_failures") or run.target.max_failures):
+        from .runner import MAX_FAILURES_SERIAL
+
+        raise UsageError(MAX_FAILURES_SERIAL)
     config.stash[RUN_KEY] = run
     config.pluginmanager.register(CollectionErrors(run))
+    progress.attach(config, run)
     if parallel.requested(config):
         run.prepare_workers()
         config.pluginmanager.register(parallel.ParallelController(run), "oaic-parallel")

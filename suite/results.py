@@ -76,6 +76,7 @@ class Results:
         self._deselected: dict[str, str] = {}  # requirement -> a deselected test that covers it
         self._by_requirement_cache: tuple[Any, list[RequirementResult]] | None = None
         self.interrupted = False
+        self.stopped_early: str | None = None  # why the run stopped before its end (--max-failures)
         self.suite_errors: list[str] = []  # what kept part of the suite from running at all (a scenario bug)
         self.spent: dict[str, int] = {}
         self.metrics: dict[str, list[float]] = defaultdict(list)
@@ -335,7 +336,8 @@ class Results:
     def overall(self) -> str:
         """The run in one word, which every report opens with: NOT CONFORMANT (a MUST failed, or a SHOULD with
         --strict, not counting the baseline's known failures), INCOMPLETE (something the target supports was not
-        judged, nothing at all was judged, or the run was interrupted), or CONFORMANT."""
+        judged, nothing at all was judged, or the run was interrupted), or CONFORMANT. A run --max-failures stopped
+        early has failed by then: NOT CONFORMANT, like an interrupted run that found a failure."""
         if self._failing():
             return NOT_CONFORMANT
         totals = self.totals()
@@ -371,6 +373,7 @@ class Results:
             "strict": self.strict,
             "result": self.overall(),
             "interrupted": self.interrupted,
+            **({"stopped_early": self.stopped_early} if self.stopped_early else {}),
             "suite_errors": self.suite_errors,
             "judged": dict(zip(("judged", "supported"), self.judged_count())),
             "profile": self.profile(),
@@ -428,6 +431,7 @@ def from_json(data: dict[str, Any], catalogue: Catalogue) -> Results:
         results.notes.append(f"{len(dropped)} requirement(s) in the file are no longer catalogued: "
                              + ", ".join(sorted(map(str, dropped))))
     results.interrupted = bool(data.get("interrupted"))
+    results.stopped_early = str(data["stopped_early"]) if data.get("stopped_early") else None
     results.suite_errors = [str(e) for e in data.get("suite_errors") or []]
     results.spent = data.get("spent") or {}
     results.exchanges = [e for e in data.get("exchanges") or [] if isinstance(e, dict)]

@@ -76,6 +76,9 @@ class Run:
         from .clients import check as check_client
 
         check_client(options)
+        from .progress import check_max_failures
+
+        check_max_failures(options)
         flags = target_flags(options)
         if not options.get("replay") and not (flags.get("base_url") or flags.get("target")
                                               or env.get("OAIC_BASE_URL") or env.get("OAIC_TARGET")):

@@ -19,6 +19,8 @@ from .results import Results
 from .run import Run
 
 EXIT_USAGE = 2
+MAX_FAILURES_SERIAL = ("--max-failures stops a serial run only (its count is the whole run's): drop --jobs/-n or "
+                       "--max-failures")
 
 
 @dataclass
@@ -40,6 +42,8 @@ def run_suite(values: dict[str, Any]) -> RunOutcome:
     """Build the Run from option values (a usage error is one line on stderr and exit 2), then run it."""
     try:
         jobs = parse_jobs(values.get("jobs"))
+        if jobs > 1 and (values.get("max_failures") or os.environ.get("OAIC_MAX_FAILURES")):
+            raise UsageError(MAX_FAILURES_SERIAL)  # before any request (a profile's is refused by the plugin)
         run = Run.build(values)
     except UsageError as exc:
         print(f"oaic: error: {exc}", file=sys.stderr)
@@ -69,15 +73,20 @@ def parallel_args(jobs: int) -> list[str]:
     return ["-p", "xdist.plugin", "-p", "oaic.plugin", "-n", str(jobs)]
 
 
-def run_pytest(run: Run, extra_args: str = "", jobs: int = 1) -> RunOutcome:
+def run_pytest(run: Run, extra_args: str = "", jobs: int = 1, watch: Any = None) -> RunOutcome:
+    """``watch``: what shows the progress (default: a live line on a terminal, plain lines elsewhere)."""
     import pytest
 
     from . import plugin
+    from .progress import Progress
+
+    watch = watch or Progress.for_terminal(run)
 
     previous = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     try:
-        code = int(pytest.main([*parallel_args(jobs), *pytest_args(extra_args)], plugins=[plugin, plugin.RunHandle(run)]))
+        code = int(pytest.main([*parallel_args(jobs), *pytest_args(extra_args)],
+                               plugins=[plugin, plugin.RunHandle(run), watch]))
     finally:
         run.close()  # pytest may stop before the session ends (a bad --pytest-args): never leave the store open
         if previous is None:

@@ -27,11 +27,12 @@ from .capabilities import ALWAYS_CLAIMED, AREA_CAPABILITY, CAPABILITIES, DEFAULT
 PROFILE_KEYS = {
     "name", "base_url", "api_key_env", "models", "headers", "capabilities", "timeout", "connect_timeout",
     "total_timeout", "max_requests", "max_tokens_budget", "rps", "max_retries", "retry_after_cap",
-    "attempted", "not_served",
+    "attempted", "not_served", "max_failures",
 }
 NUMERIC = {
     "timeout": float, "connect_timeout": float, "total_timeout": float, "max_requests": int,
     "max_tokens_budget": int, "rps": float, "max_retries": int, "retry_after_cap": float,
+    "max_failures": int,
 }
 ENV_PREFIX = "OAIC_"
 
@@ -53,6 +54,7 @@ class Target:
     rps: float = 0.0  # 0 means no limit
     max_retries: int = 2
     retry_after_cap: float = 10.0
+    max_failures: int = 0  # stop the run after this many failed requirements (0: never)
     capabilities_given: bool = False  # a list came from flags, OAIC_CAPABILITIES or the profile (no discovery)
     # Discovered targets: capabilities the run attempts without a claim (an honest refusal is then unsupported,
     # not a failure), and the ones whose route the target does not serve (capability -> what it answered).

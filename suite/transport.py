@@ -84,6 +84,8 @@ class Transport:
         self.on_exchange: Callable[[Exchange, TestScope | None], None] | None = None
         # Called with the exchange once its headers are in, then with each chunk as it arrives (a proxy relays them).
         self.on_progress: Callable[[Exchange, bytes | None], None] | None = None
+        # Called with the method and path just before each attempt is sent (a progress display times the wait).
+        self.on_send: Callable[[str, str], None] | None = None
 
     # -- lifecycle ------------------------------------------------------------------------------------
     @property
@@ -130,6 +132,8 @@ class Transport:
         scope = current_scope()
         if self.store is not None and self.store.replaying:
             self.stats.requests += 1
+            if self.ledger is not None:
+                self.ledger.count_request()
             exchange = self.store.replay(method, path, json, content, scope)
             # What this run sends, as a live run would capture it (checks may read the request's Accept header).
             exchange.request_headers = exchange.request_headers or scrub_headers(send_headers)
@@ -238,6 +242,8 @@ class Transport:
         received = 0
         decoder: SSEDecoder | None = None
         stall_deadline = self.stats.stall_deadline_s or self.target.timeout
+        if self.on_send is not None:
+            self.on_send(method, path)
         try:
             with self.client.stream(method, self.url(path), content=body, headers=headers) as response:
                 if stall_deadline < self.target.timeout:

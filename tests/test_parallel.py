@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import re
 
 import pytest
 from oaic.ledger import SharedLedger
@@ -48,8 +49,8 @@ def test_the_ledger_spaces_request_starts_by_the_rate_whoever_sends_them():
 
 
 # -- whole runs ------------------------------------------------------------------------------------------------------
-def _run(server, report_dir, **extra) -> tuple[int, dict]:
-    with _key_in_env(), contextlib.redirect_stdout(io.StringIO()):
+def _run(server, report_dir, output: io.StringIO | None = None, **extra) -> tuple[int, dict]:
+    with _key_in_env(), contextlib.redirect_stdout(output or io.StringIO()):
         outcome = run_suite({**suite_values(server.base_url, str(report_dir), plain=True), **extra})
     data = json.loads((report_dir / "results.json").read_text())
     return outcome.exit_code, data
@@ -79,7 +80,8 @@ def serial(tmp_path_factory):
 
 def test_jobs_judge_every_requirement_as_the_serial_run_does_in_one_report(serial, tmp_path):
     server, serial_code, serial_data = serial
-    code, data = _run(server, tmp_path, jobs="3")
+    output = io.StringIO()
+    code, data = _run(server, tmp_path, output, jobs="3")
     assert (code, serial_code) == (0, 0)
     assert _verdicts(data) == _verdicts(serial_data)
     assert data["judged"] == serial_data["judged"] and data["judged"]["judged"] > 200
@@ -91,6 +93,15 @@ def test_jobs_judge_every_requirement_as_the_serial_run_does_in_one_report(seria
     for finding in data["findings"]:
         if "exchange" in finding:
             assert data["exchanges"][finding["exchange"]]["test"] == finding["test"]
+    # the progress lines count what the workers judged and sent, as they go
+    lines = [line for line in output.getvalue().splitlines() if line.startswith("[")]
+    last = re.match(r"\[ *(\d+)/(\d+)\] .*\| (\d+)/247 requirements, [\d.]+ s, (\d+) requests", lines[-1])
+    assert last and last[1] == last[2] and int(last[3]) > 200 and int(last[4]) >= data["spent"]["requests"] - 5
+
+
+def test_max_failures_is_refused_in_a_parallel_run_before_any_request(tmp_path):
+    _one_error_line(oaic("run", "--base-url", "http://127.0.0.1:9/v1", "--jobs", "2", "--max-failures", "1",
+                         cwd=tmp_path), "--max-failures stops a serial")
 
 
 def test_the_request_budget_is_the_runs_not_each_workers(serial, tmp_path):

@@ -128,7 +128,8 @@ class CapturingProxy:
         send = {k: v for k, v in headers.items() if k.lower() not in HOP_BY_HOP}
         started = time.monotonic()
         with self._lock, test_scope(self.scope) if self.scope is not None else nullcontext():
-            self.transport.on_progress = progress
+            previous = self.transport.on_progress  # a progress display may watch the transport too
+            self.transport.on_progress = _both(previous, progress)
             try:
                 exchange = self.transport.request(method, path, json=data, content=content, headers=send,
                                                   retry=self.retry)
@@ -136,7 +137,7 @@ class CapturingProxy:
                 self.failure = exc
                 exchange = refusal(method, path, data, exc)
             finally:
-                self.transport.on_progress = None
+                self.transport.on_progress = previous
             if self.keep:
                 self.captured.append(Captured(exchange, started, time.monotonic()))
         return exchange
@@ -265,3 +266,15 @@ def refusal(method: str, path: str, data: Any, exc: BaseException) -> Exchange:
         status, code = 400, "budget_exhausted"
     body = {"error": {"message": str(exc), "type": "invalid_request_error", "param": None, "code": code}}
     return Exchange.from_parts(method, path, data, status=status, body=body, recorded=False)
+
+
+def _both(first: Any, second: Any) -> Any:
+    """One progress callback calling two (either may be None)."""
+    if first is None or second is None:
+        return first or second
+
+    def call(exchange: Exchange, chunk: bytes | None) -> None:
+        first(exchange, chunk)
+        second(exchange, chunk)
+
+    return call

@@ -74,7 +74,8 @@ def _header(results: Results, items: list[RequirementResult], outcome: Any) -> s
         why = "no MUST requirement failed" + (" and no SHOULD either (strict)" if results.strict else "")
     elif word == INCOMPLETE:
         why = (f"{totals[ERROR]} requirement(s) could not be judged, {totals[NOT_RECORDED]} not recorded"
-               + ("; the run was interrupted" if getattr(results, "interrupted", False) else ""))
+               + ("; the run was interrupted" if getattr(results, "interrupted", False) else "")
+               + (f"; stopped early: {results.stopped_early}" if getattr(results, "stopped_early", None) else ""))
     else:
         why = f"{failing_must} MUST requirement(s) failed" + (
             f", {totals[WARN]} SHOULD (strict)" if results.strict and totals[WARN] else "")
