@@ -72,6 +72,8 @@ def child_args(values: Mapping[str, Any], target: str, report_dir: Path, record:
             args.append(f"--{option.name}={value}")
     if values.get("verbose"):
         args.append("--verbose")
+    if str(values.get("jobs") or "1") != "1":
+        args.append(f"--jobs={values['jobs']}")
     if values.get("pytest_args"):
         args.append(f"--pytest-args={values['pytest_args']}")
     return args

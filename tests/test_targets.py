@@ -37,13 +37,13 @@ def test_folders_are_named_after_the_profile_and_kept_apart(tmp_path):
 def test_each_target_gets_every_option_but_its_own_profile_and_folders(tmp_path):
     argv = ["run", "--target", "a.toml", "--target", "b.toml", "--only", "chat.*", "--only", "models.*", "--strict",
             "--timeout", "5", "--max-failures", "3", "--pytest-args", "-x -k stream", "-v", "--report-dir", "out",
-            "--record", "rec"]
+            "--record", "rec", "--jobs", "4"]
     values = vars(build_parser().parse_args(argv))
     args = child_args(values, "b.toml", tmp_path / "out" / "b", tmp_path / "rec" / "b")
     again = vars(build_parser().parse_args(["run", *args]))
     assert again["target"] == ["b.toml"] and again["report_dir"] == str(tmp_path / "out" / "b")
     assert again["record"] == str(tmp_path / "rec" / "b")
-    for key in ("only", "strict", "timeout", "max_failures", "pytest_args", "verbose"):
+    for key in ("only", "strict", "timeout", "max_failures", "pytest_args", "verbose", "jobs"):
         assert again[key] == values[key], key
 
 
