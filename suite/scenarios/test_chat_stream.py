@@ -16,8 +16,10 @@ INVARIANTS = ("chat.stream.content-type", "chat.stream.data-json", "chat.stream.
               "chat.stream.after-done", "chat.stream.no-error-event", "chat.stream.chunk-schema",
               "chat.stream.object", "chat.stream.identity", "chat.stream.role-first",
               "chat.stream.role-consistent", "chat.stream.role-once", "chat.stream.finish-once",
-              "chat.stream.finish-reason", "chat.stream.no-content-after-finish")
+              "chat.stream.finish-reason", "chat.stream.no-content-after-finish", "chat.stream.required-keys",
+              "chat.response.id-prefix", "chat.response.created-recent")
 HELLO = [{"role": "user", "content": "Say hello."}]
+COUNTING = [{"role": "user", "content": "Count from 1 to 20, separated by spaces."}]
 
 
 def stream(api, target, **extra):
@@ -35,16 +37,20 @@ def judge(verdicts, ex, include_usage=False):
             verdicts.metric("chat.stream.gap_s", gap)
 
 
-@pytest.mark.covers(*INVARIANTS, "chat.stream.usage-unrequested")
+@pytest.mark.covers(*INVARIANTS, "chat.stream.usage-unrequested", "chat.stream.incremental")
 def test_stream(api, target, verdicts):
     ex = stream(api, target)
     judge(verdicts, ex)
+    verdicts.extend(chat_stream.streams_incrementally(ex))
 
 
 @pytest.mark.needs("stream_usage")
-@pytest.mark.covers(*INVARIANTS, "chat.stream.usage-final")
+@pytest.mark.covers(*INVARIANTS, "chat.stream.usage-final", "chat.stream.incremental")
 def test_stream_usage(api, target, verdicts):
-    judge(verdicts, stream(api, target, stream_options={"include_usage": True}), include_usage=True)
+    # A counting answer is many tokens on any model, so it shows whether the stream streams.
+    ex = stream(api, target, messages=COUNTING, stream_options={"include_usage": True})
+    judge(verdicts, ex, include_usage=True)
+    verdicts.extend(chat_stream.streams_incrementally(ex))
 
 
 @pytest.mark.needs("stream_usage")
