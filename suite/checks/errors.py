@@ -18,7 +18,7 @@ from .common import error_body_problems, no_response
 
 INVALID_REQUIREMENTS = (
     "errors.invalid.missing-messages", "errors.invalid.role", "errors.invalid.temperature", "errors.invalid.top-p",
-    "errors.invalid.n", "errors.invalid.wrong-type", "errors.invalid.malformed-json",
+    "errors.invalid.n", "errors.invalid.wrong-type", "errors.invalid.malformed-json", "errors.invalid.metadata",
 )
 AUTH_REQUIREMENTS = ("errors.auth.missing-key", "errors.auth.wrong-key")
 # Go-style durations as OpenAI sends them in x-ratelimit-reset-*: "1s", "6m0s", "120ms", "1h2m3.5s".
