@@ -126,7 +126,7 @@ def created_recent(ex: Exchange, requirement: str, created: Any, where: str = "c
         yield passed(requirement)
         return
     hint = " (milliseconds?)" if created > 10 ** 11 else (" (a fixed value?)" if drift < 0 else "")
-    yield failed(requirement, f"{where} is {created:g}{hint}, {abs(drift):.0f}s {'before' if drift < 0 else 'after'} "
+    yield failed(requirement, f"{where} is {created}{hint}, {abs(drift):.0f}s {'before' if drift < 0 else 'after'} "
                               f"the answer's Date header ({ex.headers.get('date')}); expected the Unix time of the "
                               f"request in seconds", created=created, date=ex.headers.get("date"))
 
