@@ -22,16 +22,6 @@ def completion_request(target, **extra):
     return {"model": target.model("completions"), "prompt": PROMPT, "max_tokens": MAX_TOKENS, **extra}
 
 
-def judge_stream(verdicts, ex):
-    verdicts.extend(completions.stream_chunks(ex))
-    verdicts.extend(completions.stream_done(ex))
-    verdicts.extend(completions.stream_finish_reasons(ex))
-    verdicts.extend(completions.stream_identity(ex))
-    verdicts.extend(completions.finish_reason_values(ex))
-    verdicts.extend(completions.logprobs_unrequested(ex))
-    verdicts.extend(completions.identity(ex))
-
-
 @pytest.mark.covers("completions.response.shape", "completions.finish-reason.values",
                     "completions.logprobs.null-unless-asked", "completions.max-tokens.length",
                     "completions.usage.consistent", "completions.response.required-keys", *IDENTITY)
@@ -49,16 +39,21 @@ def test_completion(api, target, verdicts):
 @pytest.mark.covers(*STREAM, "completions.stream.incremental", "completions.stream.usage-unrequested")
 def test_streamed_completion(api, target, verdicts):
     ex = api.post("/completions", json=completion_request(target, stream=True))
-    judge_stream(verdicts, ex)
+    verdicts.extend(completions.stream_chunks(ex))
+    verdicts.extend(completions.stream_done(ex))
+    verdicts.extend(completions.stream_finish_reasons(ex))
+    verdicts.extend(completions.stream_identity(ex))
+    verdicts.extend(completions.finish_reason_values(ex))
+    verdicts.extend(completions.logprobs_unrequested(ex))
+    verdicts.extend(completions.identity(ex))
     verdicts.extend(completions.streams_incrementally(ex))
     verdicts.extend(completions.stream_usage_unrequested(ex))
 
 
-@pytest.mark.covers(*STREAM, "completions.stream.usage-final")
+@pytest.mark.covers("completions.stream.usage-final")
 def test_streamed_completion_with_usage(api, target, verdicts):
     ex = api.post("/completions", json=completion_request(target, stream=True,
                                                           stream_options={"include_usage": True}))
-    judge_stream(verdicts, ex)
     verdicts.extend(completions.stream_usage_final(ex))
 
 
