@@ -4,10 +4,11 @@ lifecycles, result files, lists, cancels and refusals that deviate from it."""
 from __future__ import annotations
 
 import copy
+import email.utils
 import json
 
 import pytest
-from oaic.checks import batches
+from oaic.checks import batches, common
 from oaic.exchange import Exchange
 from oaic.findings import FAIL, SKIP
 
@@ -306,3 +307,16 @@ def test_a_wrong_purpose_is_refused_or_fails_validation():
     assert_fails(batches.wrong_purpose(creation(CREATED), answer(COMPLETED)), req, "shows status \"completed\"")
     assert_fails(batches.wrong_purpose(creation(CREATED)), req, "was accepted")
     assert [f.verdict for f in batches.wrong_purpose(creation(ERROR, 500))] == [FAIL]
+
+
+def test_created_at_is_the_time_of_the_creation():
+    def created(created_at, date):
+        return Exchange.from_parts("POST", "/batches", status=200, body={**CREATED, "created_at": created_at},
+                                   headers={"content-type": "application/json", "date": date})
+
+    now = CREATED["created_at"]
+    date = email.utils.formatdate(now + 1, usegmt=True)
+    assert_passes(common.created_recent(created(now, date), "batches.object.created-recent", now),
+                  "batches.object.created-recent")
+    assert_fails(common.created_recent(created(now * 1000, date), "batches.object.created-recent", now * 1000),
+                 "batches.object.created-recent", "milliseconds")

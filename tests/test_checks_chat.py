@@ -241,3 +241,46 @@ def test_json_schema():
     assert_fails(chat.json_schema_output(replying('{"answer": 5, "why": "math"}'), SCHEMA),
                  "chat.output.json-schema", "Additional properties")
     assert_fails(chat.json_schema_output(replying("five"), SCHEMA), "chat.output.json-schema", "not JSON")
+
+
+# -- identity and the keys OpenAI always sends ----------------------------------------------------------------------
+DATE = "Mon, 10 Mar 2025 01:25:53 GMT"  # 1741569953: a second after the wire fixture's created
+
+
+def dated(body, date=DATE) -> Exchange:
+    return answer(body, headers={"content-type": "application/json", "date": date})
+
+
+def test_openai_identity_and_keys_pass():
+    findings = chat.identity(dated(fixture("chat_completion_wire.json")))
+    for req in ("chat.response.id-prefix", "chat.response.created-recent", "chat.response.required-keys"):
+        assert_passes(findings, req)
+    assert_no_failures(chat.identity(answer(fixture("chat_completion.json"))))  # no Date header: not judged
+
+
+def test_id_without_the_prefix():
+    body = changed(fixture("chat_completion_wire.json"), "id", "3f1c9a2e-8b7d-4e0f-9c1a-2b3d4e5f6a7b")
+    assert_fails(chat.identity(dated(body)), "chat.response.id-prefix", "'chatcmpl-'")
+
+
+@pytest.mark.parametrize("created, message", [(1_700_000_000, "a fixed value"), (0, "before"),
+                                              (1741569952000, "milliseconds"), (1741579952, "after")])
+def test_created_far_from_the_request(created, message):
+    body = changed(fixture("chat_completion_wire.json"), "created", created)
+    assert_fails(chat.identity(dated(body)), "chat.response.created-recent", message)
+
+
+def test_created_without_a_date_header_is_not_judged():
+    findings = chat.identity(answer(changed(fixture("chat_completion_wire.json"), "created", 0)))
+    assert [f.verdict for f in findings if f.requirement == "chat.response.created-recent"] == ["skip"]
+
+
+@pytest.mark.parametrize("path, key", [("choices/0/logprobs", "logprobs"), ("choices/0/message/refusal", "refusal")])
+def test_required_keys_missing(path, key):
+    body = copy.deepcopy(fixture("chat_completion_wire.json"))
+    *parents, last = path.split("/")
+    node = body
+    for part in parents:
+        node = node[int(part) if part.isdigit() else part]
+    del node[last]
+    assert_fails(chat.required_keys(answer(body)), "chat.response.required-keys", f"no {key} key")

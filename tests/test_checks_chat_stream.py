@@ -279,3 +279,48 @@ def test_stream_checks_survive_any_body(body):
         + chat_stream.logprobs(ex, 2)
     crashed = [f.message for f in findings if "raised" in f.message]
     assert not crashed, crashed
+
+
+# -- keys, identity and streaming that streams ----------------------------------------------------------------------
+def test_openai_stream_keys_identity_and_incremental_pass():
+    ex = stream(OPENAI_SSE, headers={"content-type": "text/event-stream", "date": "Tue, 25 Mar 2025 11:48:33 GMT"})
+    findings = chat_stream.invariants(ex)
+    for req in ("chat.stream.required-keys", "chat.response.id-prefix", "chat.response.created-recent"):
+        assert_passes(findings, req)
+    pieces = chat_stream.content_pieces(ex)
+    if len("".join(pieces).split()) >= 4:
+        assert_passes(chat_stream.streams_incrementally(ex), "chat.stream.incremental")
+
+
+def test_finish_reason_key_dropped_by_the_serializer():
+    chunks = openai_chunks()
+    for chunk in chunks:
+        for choice in chunk["choices"]:
+            if choice["finish_reason"] is None:
+                del choice["finish_reason"]
+    assert_fails(chat_stream.required_keys(of(chunks)), "chat.stream.required-keys", "no finish_reason key")
+
+
+def test_stream_id_and_created_judged_on_the_first_chunk():
+    chunks = [{**c, "id": "gen-1742903312", "created": 1_700_000_000} for c in openai_chunks()]
+    ex = stream(sse_body(*chunks), headers={"content-type": "text/event-stream",
+                                            "date": "Tue, 25 Mar 2025 11:48:33 GMT"})
+    findings = chat_stream.identity(ex)
+    assert_fails(findings, "chat.response.id-prefix", "event #0: id")
+    assert_fails(findings, "chat.response.created-recent", "event #0: created")
+
+
+def answer_in(pieces):
+    first = openai_chunks()[0]
+    rest = [{**first, "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None,
+                                   "logprobs": None}]} for piece in pieces]
+    last = {**first, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop", "logprobs": None}]}
+    return of([first, *rest, last])
+
+
+def test_a_whole_answer_in_one_chunk_is_not_streaming():
+    assert_fails(chat_stream.streams_incrementally(answer_in(["1, 2, 3, 4, 5, 6, 7, 8"])), "chat.stream.incremental",
+                 "arrived in one event")
+    assert_passes(chat_stream.streams_incrementally(answer_in(["1, 2,", " 3, 4, 5"])), "chat.stream.incremental")
+    short_answer = chat_stream.streams_incrementally(answer_in(["Hello!"]))
+    assert [f.verdict for f in short_answer] == ["skip"]

@@ -177,3 +177,69 @@ def test_stream_finish_reason_missing_repeated_or_followed_by_text():
                  "completions.stream.finish-reason", "choice 0 has 2 finish_reasons")
     assert_fails(completions.stream_finish_reasons(streamed(chunk(" 4", "stop"), chunk(" 5"))),
                  "completions.stream.finish-reason", "streams text in event 1 after its finish_reason")
+
+
+# -- identity, required keys, streaming that streams, stream usage -------------------------------------------------
+DATED = {"content-type": "application/json", "date": "Tue, 25 Mar 2025 11:53:09 GMT"}  # created + 1 s
+SSE_DATED = {**DATED, "content-type": "text/event-stream"}
+USAGE = {"prompt_tokens": 14, "completion_tokens": 4, "total_tokens": 18}
+
+
+def dated(body):
+    return Exchange.from_parts("POST", "/completions", request_json=REQUEST, body=body, headers=DATED)
+
+
+def dated_stream(chunks, **request):
+    return Exchange.from_parts("POST", "/completions", request_json={**REQUEST, "stream": True, **request},
+                               stream=True, body=sse_body(*chunks), headers=SSE_DATED)
+
+
+def test_openai_identity_keys_and_stream_families_pass():
+    findings = completions.identity(dated(OPENAI)) + completions.required_keys(dated(OPENAI))
+    for req in ("completions.response.id-prefix", "completions.response.created-recent",
+                "completions.response.required-keys"):
+        assert_passes(findings, req)
+    ex = dated_stream([chunk(f" {n},") for n in range(4, 8)] + [chunk("", "length")])
+    findings = (completions.identity(ex) + completions.stream_identity(ex) + completions.streams_incrementally(ex)
+                + completions.stream_usage_unrequested(ex))
+    for req in ("completions.response.id-prefix", "completions.response.created-recent",
+                "completions.stream.identity", "completions.stream.incremental",
+                "completions.stream.usage-unrequested"):
+        assert_passes(findings, req)
+
+
+def test_chat_ids_and_a_fixed_created():
+    body = {**OPENAI, "id": "chatcmpl-9xVq2kd0Rb1T5mJrZpQ8nL4s", "created": 1_700_000_000}
+    findings = completions.identity(dated(body))
+    assert_fails(findings, "completions.response.id-prefix", "'cmpl-'")
+    assert_fails(findings, "completions.response.created-recent", "a fixed value")
+
+
+def test_logprobs_key_dropped():
+    body = copy.deepcopy(OPENAI)
+    del body["choices"][0]["logprobs"]
+    assert_fails(completions.required_keys(answer(body)), "completions.response.required-keys", "no logprobs key")
+
+
+def test_created_changes_between_chunks():
+    chunks = [{**c, "created": 1742903588 + i} for i, c in enumerate(OPENAI_CHUNKS)]
+    assert_fails(completions.stream_identity(dated_stream(chunks)), "completions.stream.identity", "created")
+
+
+def test_the_whole_text_in_one_chunk():
+    ex = dated_stream([chunk(" 4, 5, 6, 7, 8"), chunk("", "length")])
+    assert_fails(completions.streams_incrementally(ex), "completions.stream.incremental", "arrived in one event")
+
+
+def test_usage_rules_of_chat_streams():
+    with_usage = [{**c, "usage": None} for c in OPENAI_CHUNKS] + [{**OPENAI_CHUNKS[0], "choices": [],
+                                                                   "usage": USAGE}]
+    asked = {"stream_options": {"include_usage": True}}
+    assert_passes(completions.stream_usage_final(dated_stream(with_usage, **asked)), "completions.stream.usage-final")
+    on_last_choice = [*OPENAI_CHUNKS[:-1], {**OPENAI_CHUNKS[-1], "usage": USAGE}]
+    assert_fails(completions.stream_usage_final(dated_stream(on_last_choice, **asked)),
+                 "completions.stream.usage-final", "expected []")
+    assert_fails(completions.stream_usage_final(dated_stream(OPENAI_CHUNKS, **asked)),
+                 "completions.stream.usage-final", "none of the")
+    assert_fails(completions.stream_usage_unrequested(dated_stream(with_usage)),
+                 "completions.stream.usage-unrequested", "include_usage was not requested")

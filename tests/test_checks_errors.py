@@ -283,3 +283,40 @@ def test_a_target_given_a_key_that_serves_without_one_is_warned():
     locked = Exchange.from_parts("GET", "/models", status=401, body={"error": {"message": "no key", "type": "x",
                                                                                "param": None, "code": None}})
     assert_passes(key_enforced(locked), "errors.auth.key-enforced")
+
+
+# -- unknown models in every area, and invalid streamed requests of every streaming area ---------------------------
+NOT_FOUND = {"error": {"message": "The model `oaic-no-such-model-7b3e` does not exist or you do not have access to "
+                                  "it.", "type": "invalid_request_error", "param": None, "code": "model_not_found"}}
+
+
+@pytest.mark.parametrize("requirement", errors.UNKNOWN_MODEL)
+def test_unknown_model_404_passes_and_a_default_model_fails(requirement):
+    assert_passes(errors.unknown_model(refusal(404, NOT_FOUND), requirement, "a request"), requirement)
+    served = Exchange.from_parts(body={"object": "list", "data": [], "model": "default"})
+    assert_fails(errors.unknown_model(served, requirement, "a request"), requirement, "presumably by a default model")
+    assert_fails(errors.unknown_model(refusal(400, NOT_FOUND), requirement, "a request"), requirement, "expected 404")
+
+
+def test_unknown_model_on_a_route_that_is_not_there_is_not_judged():
+    findings = errors.unknown_model(refusal(404, {"detail": "Not Found"}), "embeddings.model.unknown-404", "x")
+    assert [f.verdict for f in findings] == ["skip"]
+
+
+def test_unknown_model_code():
+    assert_passes(errors.unknown_model_code(refusal(404, NOT_FOUND)), "errors.unknown-model.code")
+    vague = {"error": {**NOT_FOUND["error"], "code": None}}
+    assert_fails(errors.unknown_model_code(refusal(404, vague)), "errors.unknown-model.code", "model_not_found")
+    assert errors.unknown_model_code(refusal(400, vague)) == []  # a wrong status is the area's finding
+
+
+@pytest.mark.parametrize("requirement", errors.STREAM_REJECTED)
+def test_an_invalid_streamed_request_that_streams_for_ever_fails(requirement):
+    cut = Exchange.from_parts(body=sse_body(CHUNK, CHUNK, done=False), stream=True,
+                              request_json={"stream": True, "temperature": 5}, error_kind="deadline",
+                              error="response not complete after the total deadline of 3s")
+    finding = assert_fails(errors.rejected_before_stream(cut, "temperature 5", ("temperature",), req=requirement),
+                           requirement, "opened an event stream")
+    assert "total deadline" in finding.message
+    assert_passes(errors.rejected_before_stream(refusal(), "temperature 5", ("temperature",), req=requirement),
+                  requirement)

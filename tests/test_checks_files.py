@@ -4,7 +4,7 @@ pages its list, or refuses an upload."""
 from __future__ import annotations
 
 import pytest
-from oaic.checks import files
+from oaic.checks import common, files
 from oaic.exchange import Exchange
 
 from tests.helpers import assert_fails, assert_passes
@@ -209,3 +209,15 @@ def test_refused_uploads(requirement):
                  requirement, "never a 5xx")
     assert_fails(files.refused(upload_answer({"detail": "bad purpose"}, 422), requirement, "an upload"),
                  requirement, "not OpenAI's error shape")
+
+
+def test_created_at_is_the_time_of_the_upload():
+    def uploaded(created_at, date):
+        return Exchange.from_parts("POST", "/files", status=200, body={**FILE, "created_at": created_at},
+                                   headers={"content-type": "application/json", "date": date})
+
+    # 1677610602 is Tue, 28 Feb 2023 18:56:42 GMT
+    assert_passes(common.created_recent(uploaded(1677610602, "Tue, 28 Feb 2023 18:56:43 GMT"),
+                                        "files.object.created-recent", 1677610602), "files.object.created-recent")
+    assert_fails(common.created_recent(uploaded(0, "Tue, 28 Feb 2023 18:56:43 GMT"), "files.object.created-recent", 0),
+                 "files.object.created-recent", "before the answer's Date header")

@@ -4,6 +4,7 @@ real servers shipped."""
 from __future__ import annotations
 
 import copy
+import email.utils
 import json
 from pathlib import Path
 
@@ -358,3 +359,47 @@ def test_deltas_that_do_not_add_up():
                  'the deltas add up to ""')
     cut = [e for e in openai_events() if e["type"] != "response.completed"]  # a stream that stalled before the end
     assert [f.verdict for f in responses.text_deltas(streamed(sse(cut)))] == ["pass"]
+
+
+# -- identity and streaming that streams ----------------------------------------------------------------------------
+def dated(ex, date):
+    ex.headers["date"] = date
+    return ex
+
+
+STREAM_DATE = "Sat, 08 Mar 2025 23:29:03 GMT"  # openai_events' created_at + 1 s
+
+
+def test_stream_identity_and_incremental_pass():
+    ex = dated(streamed(sse(openai_events(parts=("1, 2,", " 3, 4,", " 5, 6")))), STREAM_DATE)
+    findings = (responses.identity(ex) + responses.stream_identity(ex) + responses.streams_incrementally(ex))
+    for req in ("responses.create.id-prefix", "responses.create.created-recent", "responses.stream.identity",
+                "responses.stream.incremental"):
+        assert_passes(findings, req)
+
+
+def test_openai_seed_identity_passes():
+    seed = answer(OPENAI)
+    created = OPENAI["created_at"]
+    dated(seed, email.utils.formatdate(created + 2, usegmt=True))
+    findings = responses.identity(seed)
+    assert_passes(findings, "responses.create.id-prefix")
+    assert_passes(findings, "responses.create.created-recent")
+
+
+def test_id_without_prefix_and_created_at_fixed():
+    body = {**OPENAI, "id": "5f6a7b3f-1c9a-2e8b", "created_at": 1_700_000_000}
+    findings = responses.identity(dated(answer(body), "Sat, 08 Mar 2025 23:29:03 GMT"))
+    assert_fails(findings, "responses.create.id-prefix", "'resp_'")
+    assert_fails(findings, "responses.create.created-recent", "a fixed value")
+
+
+def test_terminal_event_with_another_id():
+    events = openai_events()
+    events[-1]["response"]["id"] = "resp_other"
+    assert_fails(responses.stream_identity(streamed(sse(events))), "responses.stream.identity", "response.id")
+
+
+def test_the_whole_text_in_one_delta():
+    ex = streamed(sse(openai_events(parts=("1, 2, 3, 4, 5, 6",))))
+    assert_fails(responses.streams_incrementally(ex), "responses.stream.incremental", "arrived in one event")

@@ -545,3 +545,23 @@ def test_whole_call_in_one_delta_and_a_repeated_type_are_fine():
         {**STREAM_CHUNKS[0], "choices": [{"index": 0, "delta": {"tool_calls": [
             {"index": 0, "type": "function", "function": {"arguments": ""}}]}, "finish_reason": "tool_calls"}]}]
     assert_no_failures(tools.stream_tool_calls(stream(whole)))
+
+
+# -- the deprecated function_call beside tool_calls -----------------------------------------------------------------
+def test_tool_calls_alone_pass():
+    assert_passes(tools.no_function_call_beside(seed()), "tools.call.no-function-call")  # SDK dump: null beside
+    assert_passes(tools.no_function_call_beside(stream()), "tools.call.no-function-call")
+
+
+def test_function_call_beside_tool_calls():
+    both = completion([call()], function_call={"name": "get_weather", "arguments": '{"city": "Paris"}'})
+    assert_fails(tools.no_function_call_beside(both), "tools.call.no-function-call", "runs the call twice")
+
+    def add_function_call(chunks):
+        for chunk in chunks:
+            for choice in chunk["choices"]:
+                if choice["delta"].get("tool_calls"):
+                    choice["delta"]["function_call"] = {"name": "get_weather", "arguments": ""}
+    assert_fails(tools.no_function_call_beside(stream(chunks_with(add_function_call))),
+                 "tools.call.no-function-call", "event #")
+    assert tools.no_function_call_beside(completion(None, finish="stop", content="Hi")) == []  # no call: not judged

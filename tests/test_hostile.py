@@ -160,3 +160,24 @@ def test_reports_that_cannot_be_replaced_leave_the_old_ones_and_exit_2(tmp_path)
     assert err[0].startswith(f"oaic: error: cannot write reports to {tmp_path}") and "unchanged" in err[0]
     assert (tmp_path / "junit.xml").read_text() == "old junit" and (tmp_path / "report.html").read_text() == "old html"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["junit.xml", "report.html", "results.json"]
+
+
+def test_a_stream_that_never_ends_is_cut_by_the_total_deadline_and_fails(tmp_path):
+    """An invalid streamed request answered with chunks for ever (never stalled, never done): the run ends soon
+    after --total-timeout and reports the failure."""
+    args = [sys.executable, "-c", LIMITED, "run", "--base-url", "", "--model", MODELS["model"],
+            "--completions-model", MODELS["completions_model"], "--capabilities", "completions",
+            "--api-key-env", KEY_ENV, "--timeout", "2", "--total-timeout", "3", "--report-dir", str(tmp_path),
+            "--only", "completions.stream.invalid-rejected"]
+    env = {**os.environ, KEY_ENV: API_KEY, "PYTHONIOENCODING": "utf-8"}
+    with ReferenceServer(["hostile-stream-forever-on-invalid"], api_key=API_KEY) as server:
+        args[args.index("--base-url") + 1] = server.base_url
+        start = time.monotonic()
+        done = subprocess.run(args, capture_output=True, env=env, cwd=ROOT, timeout=SECONDS)
+        elapsed = time.monotonic() - start
+    assert done.returncode == 1, done.stdout.decode()[-2000:] + done.stderr.decode()[-2000:]
+    assert elapsed < 3 + 20, f"the run took {elapsed:.1f}s"
+    data = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    verdicts = [f for f in data["findings"] if f["requirement"] == "completions.stream.invalid-rejected"]
+    assert [f["verdict"] for f in verdicts] == ["fail"]
+    assert "total deadline" in verdicts[0]["message"]

@@ -14,7 +14,7 @@ from ..exchange import Exchange
 from ..findings import Finding, expect, failed, passed, short, skipped, unsupported
 from ..profile import document
 from . import check
-from .common import honest_unsupported, is_int, json_pointer, no_response
+from .common import created_recent, honest_unsupported, id_prefix, is_int, json_pointer, no_response
 
 
 def object_name(schema: str) -> str:
@@ -172,6 +172,34 @@ def completion_shape(ex: Exchange, n: int = 1) -> Iterable[Finding]:
         yield report("chat.response.role", roles)
         yield report("chat.response.content", contents)
         yield report("chat.response.finish-reason", reasons)
+
+
+@check("chat.response.required-keys")
+def required_keys(ex: Exchange) -> Iterable[Finding]:
+    """The keys OpenAI's document requires although their value is usually null: choices[].logprobs and
+    message.refusal (the profile's schema leaves them optional, so chat.response.schema does not judge them)."""
+    body = success_body(ex)
+    if body is None or not choices_of(body):
+        return
+    missing = []
+    for pos, choice in choices_of(body):
+        if "logprobs" not in choice:
+            missing.append(f"{json_pointer('choices', pos)} has no logprobs key (expected null when not asked)")
+        message = choice.get("message")
+        if isinstance(message, dict) and "refusal" not in message:
+            missing.append(f"{json_pointer('choices', pos, 'message')} has no refusal key (expected null when "
+                           f"there is none)")
+    yield report("chat.response.required-keys", missing)
+
+
+def identity(ex: Exchange) -> list[Finding]:
+    """The id prefix and the creation time of a 200 chat completion, and the keys OpenAI always sends."""
+    body = success_body(ex)
+    if body is None:
+        return []
+    return (id_prefix("chat.response.id-prefix", body.get("id"))
+            + created_recent(ex, "chat.response.created-recent", body.get("created"))
+            + required_keys(ex))
 
 
 def identity_problems(body: dict) -> list[str]:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..exchange import Exchange
-from ..findings import Finding, expect, failed, short, skipped
+from ..findings import Finding, expect, failed, short
 from ..profile import schema_errors
 from . import check
 from .common import no_response
-from .errors import route_not_served
+from .errors import unknown_model
 
 
 @check("chat.response.schema")
@@ -28,16 +28,5 @@ def completion_schema(ex: Exchange) -> Iterable[Finding]:
                  violations=errors, received=short(body, 400))
 
 
-@check("errors.status.unknown-model")
-def unknown_model_chat(ex: Exchange) -> Iterable[Finding]:
-    req = "errors.status.unknown-model"
-    if ex.status is None:
-        yield from no_response(ex, (req,))
-        return
-    missing = route_not_served(ex, ("model",))
-    if missing:  # a 404 that does not mention the model is the route's, not the model's
-        yield skipped(req, missing)
-        return
-    yield expect(req, ex.status == 404,
-                 f"chat completion with a model that does not exist answered {ex.describe()}, expected 404",
-                 status=ex.status, body=short(ex.body, 200))
+def unknown_model_chat(ex: Exchange) -> list[Finding]:
+    return unknown_model(ex, "errors.status.unknown-model", "a chat completion")

@@ -30,7 +30,7 @@ from .chat import (
     top_k_problems,
     usage_problems,
 )
-from .common import is_int, no_response
+from .common import created_recent, id_prefix, incremental, is_int, no_response
 
 STREAM_TYPE = "text/event-stream"
 
@@ -274,12 +274,49 @@ def finishes(ex: Exchange) -> Iterable[Finding]:
     yield report("chat.stream.no-content-after-finish", after)
 
 
+@stream_check("chat.stream.required-keys")
+def required_keys(ex: Exchange) -> Iterable[Finding]:
+    """Every chunk choice carries finish_reason, null until it finishes (a serializer that drops null fields
+    omits it)."""
+    missing = [f"event #{event}, choice {pos}: no finish_reason key (expected null until the choice finishes)"
+               for event, chunk in chunks(ex) if isinstance(chunk.get("choices"), list)
+               for pos, choice in enumerate(chunk["choices"]) if isinstance(choice, dict)
+               and "finish_reason" not in choice]
+    yield report("chat.stream.required-keys", missing)
+
+
+def identity(ex: Exchange) -> list[Finding]:
+    """The id prefix and creation time of a stream, from its first chunk (chat.stream.identity holds the others
+    to the same values)."""
+    items = chunks(ex) if ex.ok and ex.is_stream else []
+    if not items:
+        return []
+    first = items[0][1]
+    return (id_prefix("chat.response.id-prefix", first.get("id"), f"event #{items[0][0]}: id")
+            + created_recent(ex, "chat.response.created-recent", first.get("created"), f"event #{items[0][0]}: created"))
+
+
+def content_pieces(ex: Exchange) -> list[str]:
+    """The non-empty content deltas of choice 0, in order."""
+    track = tracks(ex).get(0) if ex.ok and ex.is_stream else None
+    return [d.delta["content"] for d in track.deltas if isinstance(d.delta.get("content"), str)
+            and d.delta["content"]] if track else []
+
+
+@stream_check("chat.stream.incremental")
+def streams_incrementally(ex: Exchange) -> Iterable[Finding]:
+    yield from incremental("chat.stream.incremental", content_pieces(ex), "answer")
+
+
 # -- usage -------------------------------------------------------------------------------------------------
 @stream_check("chat.stream.usage-final")
 def usage_final(ex: Exchange) -> Iterable[Finding]:
     """stream_options.include_usage was true."""
-    req = "chat.stream.usage-final"
-    items = chunks(ex)
+    yield from judge_usage_final("chat.stream.usage-final", chunks(ex))
+
+
+def judge_usage_final(req: str, items: list[tuple[int, dict]]) -> Iterable[Finding]:
+    """The usage rules of a stream asked with include_usage (chat and legacy completions share them)."""
     carrying = [(event, chunk) for event, chunk in items if chunk.get("usage") is not None]
     if not carrying:
         yield failed(req, f"include_usage was requested but none of the {len(items)} chunks carried usage")
@@ -302,8 +339,11 @@ def usage_final(ex: Exchange) -> Iterable[Finding]:
 @stream_check("chat.stream.usage-unrequested")
 def usage_unrequested(ex: Exchange) -> Iterable[Finding]:
     """stream_options.include_usage was not sent."""
-    req = "chat.stream.usage-unrequested"
-    carrying = [event for event, chunk in chunks(ex) if chunk.get("usage") is not None]
+    yield from judge_usage_unrequested("chat.stream.usage-unrequested", chunks(ex))
+
+
+def judge_usage_unrequested(req: str, items: list[tuple[int, dict]]) -> Iterable[Finding]:
+    carrying = [event for event, chunk in items if chunk.get("usage") is not None]
     yield expect(req, not carrying, f"usage arrived at event #{carrying[0] if carrying else 0} although "
                                     f"stream_options.include_usage was not requested", events=carrying[:10])
 
@@ -408,6 +448,7 @@ def timing(ex: Exchange) -> tuple[float | None, list[float]]:
 
 def invariants(ex: Exchange, include_usage: bool = False) -> list[Finding]:
     """Every check that applies to any streamed chat completion."""
-    findings = content_type(ex) + wire(ex) + error_events(ex) + chunk_shape(ex) + roles(ex) + finishes(ex)
+    findings = content_type(ex) + wire(ex) + error_events(ex) + chunk_shape(ex) + roles(ex) + finishes(ex) \
+        + required_keys(ex) + identity(ex)
     return findings + (usage_final(ex) if include_usage else usage_unrequested(ex))
 

@@ -3,11 +3,12 @@ that judge every exchange are in transport.py)."""
 
 from __future__ import annotations
 
+import email.utils
 from collections.abc import Iterable
 from typing import Any
 
 from ..exchange import Exchange
-from ..findings import Finding, errored, expect, short
+from ..findings import Finding, errored, expect, failed, passed, short, skipped
 from . import check
 
 OPENAI_ERROR_STATUSES_UNSUPPORTED = (404, 405, 501)
@@ -82,3 +83,74 @@ def is_int(value: Any) -> bool:
 
 def json_pointer(*parts: Any) -> str:
     return "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+# -- identity and streaming families shared by every area with a create operation ----------------------------
+CLOCK_TOLERANCE_S = 600  # created vs the answer's own Date header: both come from the target's clocks
+CREATED_RECENT = ("chat.response.created-recent", "completions.response.created-recent",
+                  "responses.create.created-recent", "files.object.created-recent", "batches.object.created-recent")
+ID_PREFIXES = {"chat.response.id-prefix": "chatcmpl-", "completions.response.id-prefix": "cmpl-",
+               "responses.create.id-prefix": "resp_"}
+INCREMENTAL = ("chat.stream.incremental", "completions.stream.incremental", "responses.stream.incremental")
+# An answer of at least this many words is several tokens on any tokenizer, so it cannot honestly be one chunk.
+MULTI_TOKEN_WORDS = 4
+
+
+def answer_time(ex: Exchange) -> float | None:
+    """Unix seconds of the answer from its Date header (recorded with it, so a replay judges the same)."""
+    value = ex.headers.get("date")
+    if not value:
+        return None
+    try:
+        return email.utils.parsedate_to_datetime(value).timestamp()
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+
+
+@check(*CREATED_RECENT)
+def created_recent(ex: Exchange, requirement: str, created: Any, where: str = "created") -> Iterable[Finding]:
+    """``created`` (an object's created or created_at, as the answer gave it) is the time of the request: within
+    CLOCK_TOLERANCE_S of the answer's Date header. A value that is not an integer is the shape check's finding; an
+    answer without a Date header cannot be judged."""
+    if not isinstance(created, (int, float)) or isinstance(created, bool):
+        yield skipped(requirement, f"not judged: {where} is {short(created, 40)}, not a number (the shape check's "
+                                   f"finding)")
+        return
+    now = answer_time(ex)
+    if now is None:
+        yield skipped(requirement, f"not judged: {ex.method} {ex.path} answered without a Date header to compare "
+                                   f"{where} {created} with")
+        return
+    drift = created - now
+    if -CLOCK_TOLERANCE_S - ex.elapsed <= drift <= CLOCK_TOLERANCE_S:
+        yield passed(requirement)
+        return
+    hint = " (milliseconds?)" if created > 10 ** 11 else (" (a fixed value?)" if drift < 0 else "")
+    yield failed(requirement, f"{where} is {created}{hint}, {abs(drift):.0f}s {'before' if drift < 0 else 'after'} "
+                              f"the answer's Date header ({ex.headers.get('date')}); expected the Unix time of the "
+                              f"request in seconds", created=created, date=ex.headers.get("date"))
+
+
+@check(*ID_PREFIXES)
+def id_prefix(requirement: str, ident: Any, where: str = "id") -> Iterable[Finding]:
+    """An id has the area's prefix (a missing or empty id is the shape check's finding)."""
+    if not isinstance(ident, str) or not ident:
+        return
+    prefix = ID_PREFIXES[requirement]
+    yield expect(requirement, ident.startswith(prefix),
+                 f"{where} is {short(ident, 80)}; OpenAI's ids of this kind start with {prefix!r}", id=short(ident, 120))
+
+
+@check(*INCREMENTAL)
+def incremental(requirement: str, pieces: list[str], what: str) -> Iterable[Finding]:
+    """A stream whose text (the non-empty ``pieces``, in order) is clearly several tokens came in more than one
+    piece. A short answer may honestly come in one piece: not judged."""
+    text = "".join(pieces)
+    words = len(text.split())
+    if words < MULTI_TOKEN_WORDS:
+        yield skipped(requirement, f"not judged: the streamed {what} ({short(text, 80)}) is too short to need more "
+                                   f"than one chunk")
+        return
+    yield expect(requirement, len(pieces) > 1,
+                 f"the whole streamed {what} ({words} words: {short(text, 120)}) arrived in one event; a stream "
+                 f"sends it as it is generated", pieces=len(pieces))

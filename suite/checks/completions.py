@@ -8,7 +8,8 @@ from typing import Any
 from ..exchange import Exchange
 from ..findings import Finding, expect, failed, passed, short, skipped
 from . import check
-from .common import is_int, no_response, not_a_stream
+from .chat_stream import identity_problems, judge_usage_final, judge_usage_unrequested
+from .common import created_recent, id_prefix, incremental, is_int, no_response, not_a_stream
 
 SHAPE = "completions.response.shape"
 FINISH_VALUES = "completions.finish-reason.values"
@@ -18,6 +19,8 @@ USAGE = "completions.usage.consistent"
 STREAM_CHUNKS = "completions.stream.chunks"
 STREAM_DONE = "completions.stream.done"
 STREAM_FINISH = "completions.stream.finish-reason"
+REQUIRED_KEYS = "completions.response.required-keys"
+STREAM_IDENTITY = "completions.stream.identity"
 
 FINISH_REASONS = ("stop", "length", "content_filter")
 UNIX_SECONDS_LIMIT = 10**11  # larger values are milliseconds
@@ -281,3 +284,76 @@ def stream_finish_reasons(ex: Exchange) -> Iterable[Finding]:
         problems.append("no chunk carries a choice")
     yield expect(STREAM_FINISH, not problems, "; ".join(problems), finish_events={short(k, 20): v
                                                                                   for k, v in finishes.items()})
+
+
+# -- identity, required keys, and the families shared with chat streams -----------------------------------------
+def stream_items(ex: Exchange) -> list[tuple[int, dict]]:
+    """(event index, chunk) of every JSON object chunk of a 200 stream that is not an error object."""
+    if not_a_stream(ex):
+        return []
+    return [(event.index, chunk) for event, chunk in ex.chunks_json()
+            if isinstance(chunk, dict) and not ("error" in chunk and "choices" not in chunk)]
+
+
+def identity(ex: Exchange) -> list[Finding]:
+    """The id prefix and creation time of a completion, or of a stream's first chunk (completions.stream.identity
+    holds the others to the same values)."""
+    body = completion_body(ex)
+    items = stream_items(ex)
+    if body is None and items:
+        event, body = items[0]
+        where = f"event #{event}: "
+    else:
+        where = ""
+    if body is None:
+        return []
+    return (id_prefix("completions.response.id-prefix", body.get("id"), f"{where}id")
+            + created_recent(ex, "completions.response.created-recent", body.get("created"), f"{where}created"))
+
+
+@check(REQUIRED_KEYS)
+def required_keys(ex: Exchange) -> Iterable[Finding]:
+    """Every choice of a non-streamed completion carries logprobs and finish_reason, null or not."""
+    body = completion_body(ex)
+    if body is None or not choice_list(body):
+        return
+    missing = [f"choices[{i}] has no {key} key" + (" (expected null when not asked)" if key == "logprobs" else "")
+               for i, choice in enumerate(choice_list(body)) if isinstance(choice, dict)
+               for key in ("logprobs", "finish_reason") if key not in choice]
+    yield expect(REQUIRED_KEYS, not missing, "; ".join(missing[:3]) + (f" (and {len(missing) - 3} more)"
+                                                                      if len(missing) > 3 else ""))
+
+
+@check(STREAM_IDENTITY)
+def stream_identity(ex: Exchange) -> Iterable[Finding]:
+    items = stream_items(ex)
+    if not items:
+        return  # judged by completions.stream.chunks
+    problems = identity_problems(items)
+    yield expect(STREAM_IDENTITY, not problems, "; ".join(problems[:3]), problems=problems[:10])
+
+
+@check("completions.stream.incremental")
+def streams_incrementally(ex: Exchange) -> Iterable[Finding]:
+    pieces = [c["text"] for _, chunk in stream_items(ex) for c in choice_list(chunk)
+              if isinstance(c, dict) and c.get("index", 0) == 0 and isinstance(c.get("text"), str) and c["text"]]
+    if stream_items(ex):
+        yield from incremental("completions.stream.incremental", pieces, "completion")
+
+
+@check("completions.stream.usage-unrequested")
+def stream_usage_unrequested(ex: Exchange) -> Iterable[Finding]:
+    items = stream_items(ex)
+    if items:
+        yield from judge_usage_unrequested("completions.stream.usage-unrequested", items)
+
+
+@check("completions.stream.usage-final")
+def stream_usage_final(ex: Exchange) -> Iterable[Finding]:
+    """stream_options.include_usage was true: the chat rules, on the legacy stream."""
+    req = "completions.stream.usage-final"
+    problem = not_a_stream(ex)
+    if problem:
+        yield from (no_response(ex, (req,)) or [failed(req, problem, status=ex.status, body=short(ex.body, 300))])
+        return
+    yield from judge_usage_final(req, stream_items(ex))

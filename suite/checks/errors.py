@@ -18,7 +18,7 @@ from .common import error_body_problems, no_response
 
 INVALID_REQUIREMENTS = (
     "errors.invalid.missing-messages", "errors.invalid.role", "errors.invalid.temperature", "errors.invalid.top-p",
-    "errors.invalid.n", "errors.invalid.wrong-type", "errors.invalid.malformed-json",
+    "errors.invalid.n", "errors.invalid.wrong-type", "errors.invalid.malformed-json", "errors.invalid.metadata",
 )
 AUTH_REQUIREMENTS = ("errors.auth.missing-key", "errors.auth.wrong-key")
 # Go-style durations as OpenAI sends them in x-ratelimit-reset-*: "1s", "6m0s", "120ms", "1h2m3.5s".
@@ -130,11 +130,17 @@ def param_names_field(ex: Exchange, fields: Sequence[str], what: str) -> Iterabl
                  f"expected it to name {fields[0]!r}", pointer="/error/param", received=short(error, 300))
 
 
-@check("errors.stream.before-events")
-def rejected_before_stream(ex: Exchange, what: str, fields: Sequence[str] = ()) -> Iterable[Finding]:
+STREAM_REJECTED = ("errors.stream.before-events", "completions.stream.invalid-rejected",
+                   "responses.stream.invalid-rejected")
+UNKNOWN_MODEL = ("errors.status.unknown-model", "completions.model.unknown-404", "embeddings.model.unknown-404",
+                 "responses.model.unknown-404", "moderations.model.unknown-404", "audio.model.unknown-404")
+
+
+@check(*STREAM_REJECTED)
+def rejected_before_stream(ex: Exchange, what: str, fields: Sequence[str] = (),
+                           req: str = "errors.stream.before-events") -> Iterable[Finding]:
     """An invalid request with stream true gets an HTTP 4xx JSON error, not an event stream (even one that carries
-    an error event) and not a 200."""
-    req = "errors.stream.before-events"
+    an error event, or one that never ends: the transport's total deadline cuts it) and not a 200."""
     missing = route_not_served(ex, fields)
     if missing:
         yield skipped(req, missing)
@@ -148,12 +154,48 @@ def rejected_before_stream(ex: Exchange, what: str, fields: Sequence[str] = ()) 
         return
     if ex.is_stream or ex.content_type == "text/event-stream":
         first = next((e.data for e in ex.data_events()), None)
+        cut = f", then {ex.error}" if ex.error else ""
         yield failed(req, f"{what} opened an event stream: HTTP {ex.status} text/event-stream with "
-                          f"{len(ex.events or [])} events (first data: {short(first, 160)}); expected an HTTP 4xx "
-                          f"JSON error before any event", status=ex.status, first_event=short(first, 300))
+                          f"{len(ex.events or [])} events (first data: {short(first, 160)}){cut}; expected an HTTP "
+                          f"4xx JSON error before any event", status=ex.status, first_event=short(first, 300))
         return
     yield expect(req, _is_client_error(ex), f"{what} answered {ex.describe()}; expected an HTTP 4xx JSON error",
                  status=ex.status)
+
+
+@check(*UNKNOWN_MODEL)
+def unknown_model(ex: Exchange, req: str, what: str) -> Iterable[Finding]:
+    """A request naming a model that does not exist (``what`` describes it) answers 404: not served by a default
+    model, not another status. A 404 that does not mention the model is the route's (not judged)."""
+    if ex.status is None:
+        yield from no_response(ex, (req,))
+        return
+    missing = route_not_served(ex, ("model",))
+    if missing:
+        yield skipped(req, missing)
+        return
+    unjudged = unjudgeable(ex, (req,))
+    if unjudged:
+        yield from unjudged
+        return
+    served = " (served, presumably by a default model)" if ex.ok else ""
+    yield expect(req, ex.status == 404, f"{what} naming a model that does not exist answered {ex.describe()}"
+                                        f"{served}; expected 404 model_not_found", status=ex.status,
+                 body=short(ex.body, 200))
+
+
+@check("errors.unknown-model.code")
+def unknown_model_code(ex: Exchange) -> Iterable[Finding]:
+    """The 404 of an unknown model says so in error.code (judged only on a 404 in OpenAI's error shape)."""
+    req = "errors.unknown-model.code"
+    body = ex.json() if ex.status == 404 and not route_not_served(ex, ("model",)) else None
+    error = body.get("error") if isinstance(body, dict) else None
+    if not isinstance(error, dict):
+        return
+    yield expect(req, error.get("code") == "model_not_found",
+                 f"{ex.method} {ex.path} for an unknown model answered 404 with error.code "
+                 f"{short(error.get('code'), 60) if 'code' in error else 'missing'}; OpenAI says \"model_not_found\"",
+                 pointer="/error/code", received=short(error, 300))
 
 
 @check("errors.status.unknown-route")

@@ -10,7 +10,7 @@ from .. import wirejson
 from ..exchange import Exchange
 from ..findings import Finding, expect, failed, passed, short, skipped
 from . import check
-from .common import is_int, no_response, not_a_stream
+from .common import created_recent, id_prefix, incremental, is_int, no_response, not_a_stream
 
 SHAPE = "responses.create.shape"
 OUTPUT_MESSAGE = "responses.output.message"
@@ -507,3 +507,53 @@ def final_texts(response: dict | None) -> dict[tuple, str] | None:
             if isinstance(part, dict) and part.get("type") == "output_text" and isinstance(part.get("text"), str):
                 texts[(i, j)] = part["text"]
     return texts
+
+
+# -- identity and incremental streaming ---------------------------------------------------------------------------
+STREAM_IDENTITY = "responses.stream.identity"
+
+
+def carried_responses(ex: Exchange) -> list[tuple[int, dict]]:
+    """(event index, response object) of every streamed event that carries the response."""
+    return [(event.index, value["response"]) for event, value in typed_events(ex)
+            if isinstance(value.get("response"), dict)] if not not_a_stream(ex) else []
+
+
+def identity(ex: Exchange) -> list[Finding]:
+    """The id prefix and creation time of a created response, or of the first response a stream carries
+    (responses.stream.identity holds the others to the same values)."""
+    body, where = json_response(ex), ""
+    carried = carried_responses(ex)
+    if body is None and carried:
+        event, body = carried[0]
+        where = f"event {event}: response."
+    if body is None:
+        return []
+    return (id_prefix("responses.create.id-prefix", body.get("id"), f"{where}id")
+            + created_recent(ex, "responses.create.created-recent", body.get("created_at"), f"{where}created_at"))
+
+
+@check(STREAM_IDENTITY)
+def stream_identity(ex: Exchange) -> Iterable[Finding]:
+    blocked = stream_judgeable(ex, (STREAM_IDENTITY,))
+    if blocked:
+        yield from blocked
+        return
+    carried = carried_responses(ex)
+    if not carried:
+        yield skipped(STREAM_IDENTITY, "not judged: no streamed event carries the response")
+        return
+    first_event, first = carried[0]
+    problems = [f"event {event}: response.{key} is {short(response.get(key), 60)}, but event {first_event} said "
+                f"{short(first.get(key), 60)}" for event, response in carried[1:]
+                for key in ("id", "created_at") if response.get(key) != first.get(key)]
+    yield expect(STREAM_IDENTITY, not problems, "; ".join(problems[:3]), problems=problems[:10])
+
+
+@check("responses.stream.incremental")
+def streams_incrementally(ex: Exchange) -> Iterable[Finding]:
+    if not_a_stream(ex) or not typed_events(ex):
+        return
+    pieces = [value["delta"] for _, value in typed_events(ex) if value["type"] == "response.output_text.delta"
+              and isinstance(value.get("delta"), str) and value["delta"]]
+    yield from incremental("responses.stream.incremental", pieces, "text")

@@ -708,3 +708,37 @@ def legacy_function_call(ex: Exchange) -> Iterable[Finding]:
         problems.append(f'finish_reason is {short(finish)}, expected "function_call" (or "stop" for a forced call)')
     yield expect(req, not problems, "the deprecated function_call answer is not what OpenAI sends: "
                  + "; ".join(problems), pointer="/choices/0/message/function_call", received=short(message, 300))
+
+
+# -- the deprecated function_call beside tool_calls ---------------------------------------------------------------
+NO_FUNCTION_CALL = "tools.call.no-function-call"
+
+
+def _messages_with_calls(ex: Exchange) -> list[tuple[str, dict]]:
+    """(where, message or delta) of every message (non-streamed) or delta (streamed) that carries tool_calls."""
+    if ex.is_stream:
+        return [(f"event #{event.index}, choice {pos}", choice["delta"]) for event, chunk in ex.chunks_json()
+                if isinstance(chunk, dict) and isinstance(chunk.get("choices"), list)
+                for pos, choice in enumerate(chunk["choices"])
+                if isinstance(choice, dict) and isinstance(choice.get("delta"), dict) and choice["delta"].get("tool_calls")]
+    body = ex.json() if ex.status == 200 else None
+    choices = body.get("choices") if isinstance(body, dict) else None
+    return [(json_pointer("choices", pos, "message"), choice["message"]) for pos, choice in
+            enumerate(choices if isinstance(choices, list) else [])
+            if isinstance(choice, dict) and isinstance(choice.get("message"), dict) and choice["message"].get("tool_calls")]
+
+
+@check(NO_FUNCTION_CALL)
+def no_function_call_beside(ex: Exchange) -> Iterable[Finding]:
+    """An answer to tools carries tool_calls alone: the deprecated function_call is absent or null beside them.
+    Judged only where tool calls came back."""
+    if ex.status != 200 or isinstance(ex.request_json, dict) and ex.request_json.get("functions"):
+        return
+    carrying = _messages_with_calls(ex)
+    if not carrying:
+        return
+    both = [where for where, message in carrying if message.get("function_call") is not None]
+    yield expect(NO_FUNCTION_CALL, not both,
+                 f"{both[0] if both else ''}: the deprecated function_call is sent beside tool_calls"
+                 + (f" (and in {len(both) - 1} more)" if len(both) > 1 else "")
+                 + "; a client that still reads function_call runs the call twice", places=both[:10])

@@ -75,7 +75,8 @@ class CapturingProxy:
 
         self.sock = _bind(self.host, self.port)
         config = uvicorn.Config(self.app, interface="asgi3", log_level="critical", access_log=False,
-                                lifespan="off", timeout_graceful_shutdown=1, **_uvicorn_options())
+                                lifespan="off", timeout_graceful_shutdown=1, **_uvicorn_options(),
+                                date_header=False, server_header=False)  # the relayed answer's own headers
         self.server = uvicorn.Server(config)
         return self
 

@@ -118,6 +118,11 @@ class Call:
     def apply(self, point: str, value: Any) -> Any:
         return self.provider.active.apply(point, value, self.ctx)
 
+    def require_model(self, name: str, param: str = "model") -> None:
+        """A 404 model_not_found for a model the provider does not serve (a fault may serve it anyway)."""
+        if name not in self.provider.models and self.apply("models.unknown", True):
+            raise model_routes.not_found(name, param)
+
 
 def context(request: Request, name: str) -> FaultContext:
     return FaultContext(method=request.method, path=request.url.path, endpoint=name,

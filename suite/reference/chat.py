@@ -55,7 +55,7 @@ def parse(body: Any, call: Call) -> ChatRequest:
     p = Params(body, KNOWN)
     model_name = p.string("model", required=True)
     messages = msgs.validate(p.array("messages", required=True, min_items=1))
-    call.provider.require_model(model_name)
+    call.require_model(model_name)
     req = ChatRequest(model=model_name, messages=messages, raw=body)
     p.number("temperature", 0, 2)
     p.number("top_p", 0, 1)

@@ -60,7 +60,7 @@ def create(call: Call) -> JSONBody | EventStream:
     p = Params(body, KNOWN)
     model = p.string("model", required=True)
     prompts = _prompts(p)
-    call.provider.require_model(model)
+    call.require_model(model)
     p.number("temperature", 0, 2)
     p.number("top_p", 0, 1)
     p.number("frequency_penalty", -2, 2)

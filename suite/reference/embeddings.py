@@ -58,7 +58,7 @@ def create(call: Call) -> JSONBody:
     p = Params(body, KNOWN)
     model = p.string("model", required=True)
     items = inputs(p.value("input", ("string", "array"), required=True))
-    call.provider.require_model(model)
+    call.require_model(model)
     encoding = p.string("encoding_format", default="float", allowed=("float", "base64"))
     dimensions = p.integer("dimensions", 1, NATIVE_DIMENSIONS, default=NATIVE_DIMENSIONS)
     p.string("user")

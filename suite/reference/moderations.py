@@ -87,6 +87,6 @@ def create(call: Call) -> JSONBody:
     p = Params(body, KNOWN)
     items = inputs(p.value("input", ("string", "array"), required=True))
     model = p.string("model", default=DEFAULT_MODEL)
-    call.provider.require_model(model)
+    call.require_model(model)
     out = {"id": call.provider.new_id("modr-"), "model": model, "results": [result(parts) for parts in items]}
     return JSONBody(call.apply("moderations.response", out))

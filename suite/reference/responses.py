@@ -134,7 +134,7 @@ def create(call: Call) -> JSONBody | EventStream:
     p = Params(body, KNOWN)
     model = p.string("model", required=True)
     new_items = _input_items(p.value("input", ("string", "array"), required=True))
-    provider.require_model(model)
+    call.require_model(model)
     instructions = p.string("instructions")
     limit = p.integer("max_output_tokens", MIN_OUTPUT_TOKENS)
     temperature = p.number("temperature", 0, 2, default=1.0)

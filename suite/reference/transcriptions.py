@@ -92,7 +92,7 @@ def create(call: Call) -> JSONBody | TextBody:
     p = Params(body, KNOWN)
     seconds = duration_of(body.get("file"))
     model = p.string("model", required=True)
-    call.provider.require_model(model)
+    call.require_model(model)
     response_format = p.string("response_format", default="json")
     if response_format not in FORMATS:
         raise invalid_value("response_format", response_format, FORMATS)

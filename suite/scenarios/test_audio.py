@@ -1,12 +1,12 @@
 """Audio transcriptions: a half-second tone the suite generates, transcribed in each response format, and two
-requests missing a required part (seven requests). The wording of a transcript is never judged."""
+requests missing a required part, and one naming an unknown model (eight requests). The wording of a transcript is never judged."""
 
 from __future__ import annotations
 
 import pytest
 from oaic import multipart
 from oaic.audio_clip import SECONDS, tone_wav
-from oaic.checks import audio, common
+from oaic.checks import audio, common, errors
 
 pytestmark = pytest.mark.needs("audio_transcriptions")
 
@@ -91,4 +91,12 @@ def test_missing_file(api, target, verdicts):
 def test_missing_model(api, verdicts):
     ex = transcribe(api, {})
     verdicts.extend(audio.part_missing_rejected(ex, "audio.input.model-missing-rejected", "a model"))
+    verdicts.extend(common.error_body(ex))
+
+
+@pytest.mark.covers("audio.model.unknown-404", "errors.unknown-model.code", "errors.body.shape")
+def test_unknown_model(api, verdicts):
+    ex = transcribe(api, {"model": "oaic-no-such-model-7b3e", "response_format": "json"})
+    verdicts.extend(errors.unknown_model(ex, "audio.model.unknown-404", "a transcription request"))
+    verdicts.extend(errors.unknown_model_code(ex))
     verdicts.extend(common.error_body(ex))

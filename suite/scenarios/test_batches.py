@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from oaic import multipart
-from oaic.checks import batches, files, pagination
+from oaic.checks import batches, common, files, pagination
 from oaic.checks.common import honest_unsupported
 from oaic.exchange import Exchange
 from oaic.transport import Transport
@@ -150,6 +150,10 @@ def test_create_and_poll_until_finished(run, verdicts):
         verdicts.unsupported(sorted(verdicts.covered), run.unsupported)
         return
     verdicts.extend(batches.created(run.creation, run.request))
+    body = batches.body_of(run.creation)
+    if body is not None:
+        verdicts.extend(common.created_recent(run.creation, "batches.object.created-recent", body.get("created_at"),
+                                              "created_at"))
     if run.first is None:
         return
     last = run.finish()

@@ -9,12 +9,13 @@ for token caps and stop sequences) and no check looks at wording. At most 15 req
 from __future__ import annotations
 
 import pytest
-from oaic.checks import chat, chat_basic, common
+from oaic.checks import chat, chat_basic, common, errors
 
 pytestmark = pytest.mark.needs("chat")
 
 SHAPE = ("chat.response.object", "chat.response.identity", "chat.response.choices", "chat.response.role",
-         "chat.response.content", "chat.response.finish-reason", "chat.usage.present", "chat.usage.total")
+         "chat.response.content", "chat.response.finish-reason", "chat.usage.present", "chat.usage.total",
+         "chat.response.id-prefix", "chat.response.created-recent", "chat.response.required-keys")
 HELLO = [{"role": "user", "content": "Say hello."}]
 COUNT_TO_20 = "Count from 1 to 20, separated by spaces."
 CAP = 3  # far fewer tokens than counting to 20 takes
@@ -28,7 +29,7 @@ def complete(api, target, messages=HELLO, **extra):
 
 
 def shape(ex, n=1):
-    return chat.completion_shape(ex, n) + chat.completion_usage(ex)
+    return chat.completion_shape(ex, n) + chat.completion_usage(ex) + chat.identity(ex)
 
 
 @pytest.mark.covers("chat.response.*", "chat.usage.*")
@@ -38,7 +39,7 @@ def test_basic_completion(api, target, verdicts):
     verdicts.extend(shape(ex))
 
 
-@pytest.mark.covers("errors.status.unknown-model", "errors.body.shape")
+@pytest.mark.covers("errors.status.unknown-model", "errors.unknown-model.code", "errors.body.shape")
 def test_unknown_model(api, verdicts):
     ex = api.post("/chat/completions", json={
         "model": "oaic-no-such-model-7b3e",
@@ -46,6 +47,7 @@ def test_unknown_model(api, verdicts):
         "max_tokens": 1,
     })
     verdicts.extend(chat_basic.unknown_model_chat(ex))
+    verdicts.extend(errors.unknown_model_code(ex))
     verdicts.extend(common.error_body(ex))
 
 

@@ -16,7 +16,8 @@ INVARIANTS = ("chat.stream.content-type", "chat.stream.data-json", "chat.stream.
               "chat.stream.after-done", "chat.stream.no-error-event", "chat.stream.chunk-schema",
               "chat.stream.object", "chat.stream.identity", "chat.stream.role-first",
               "chat.stream.role-consistent", "chat.stream.role-once", "chat.stream.finish-once",
-              "chat.stream.finish-reason", "chat.stream.no-content-after-finish")
+              "chat.stream.finish-reason", "chat.stream.no-content-after-finish", "chat.stream.required-keys",
+              "chat.response.id-prefix", "chat.response.created-recent")
 HELLO = [{"role": "user", "content": "Say hello."}]
 
 
@@ -35,16 +36,19 @@ def judge(verdicts, ex, include_usage=False):
             verdicts.metric("chat.stream.gap_s", gap)
 
 
-@pytest.mark.covers(*INVARIANTS, "chat.stream.usage-unrequested")
+@pytest.mark.covers(*INVARIANTS, "chat.stream.usage-unrequested", "chat.stream.incremental")
 def test_stream(api, target, verdicts):
     ex = stream(api, target)
     judge(verdicts, ex)
+    verdicts.extend(chat_stream.streams_incrementally(ex))
 
 
 @pytest.mark.needs("stream_usage")
-@pytest.mark.covers(*INVARIANTS, "chat.stream.usage-final")
+@pytest.mark.covers(*INVARIANTS, "chat.stream.usage-final", "chat.stream.incremental")
 def test_stream_usage(api, target, verdicts):
-    judge(verdicts, stream(api, target, stream_options={"include_usage": True}), include_usage=True)
+    ex = stream(api, target, stream_options={"include_usage": True})
+    judge(verdicts, ex, include_usage=True)
+    verdicts.extend(chat_stream.streams_incrementally(ex))
 
 
 @pytest.mark.needs("stream_usage")
@@ -74,7 +78,7 @@ def test_stream_logprobs(api, target, verdicts):
 
 @pytest.mark.needs("determinism")
 @pytest.mark.covers("chat.stream.matches-non-stream", *INVARIANTS, "chat.stream.usage-unrequested",
-                    "chat.response.*", "chat.usage.*")
+                    "chat.stream.incremental", "chat.response.*", "chat.usage.*")
 def test_stream_matches_non_stream(api, target, verdicts):
     """Judged only when the target is shown deterministic for the prompt and its answer depends on the prompt:
     the request twice and another prompt once, then the stream (the stream only when the comparison can count)."""
@@ -92,4 +96,5 @@ def test_stream_matches_non_stream(api, target, verdicts):
         return
     streamed = api.post("/chat/completions", json={**request("Name three colors."), "stream": True})
     judge(verdicts, streamed)
+    verdicts.extend(chat_stream.streams_incrementally(streamed))  # three names: several words on any model
     verdicts.extend(chat_stream.matches_non_stream(streamed, plain))

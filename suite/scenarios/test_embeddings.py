@@ -1,9 +1,9 @@
-"""Embeddings: a batch in float and in base64, dimensions, and two invalid inputs (five requests)."""
+"""Embeddings: a batch in float and in base64, dimensions, two invalid inputs and an unknown model (six requests)."""
 
 from __future__ import annotations
 
 import pytest
-from oaic.checks import common, embeddings
+from oaic.checks import common, embeddings, errors
 
 pytestmark = pytest.mark.needs("embeddings")
 
@@ -62,4 +62,12 @@ def test_input_of_the_wrong_type(api, target, verdicts):
 def test_empty_input(api, target, verdicts):
     ex = api.post("/embeddings", json={"model": target.model("embeddings"), "input": ""})
     verdicts.extend(embeddings.input_rejected(ex, "embeddings.input.empty-rejected"))
+    verdicts.extend(common.error_body(ex))
+
+
+@pytest.mark.covers("embeddings.model.unknown-404", "errors.unknown-model.code", "errors.body.shape")
+def test_unknown_model(api, verdicts):
+    ex = api.post("/embeddings", json={"model": "oaic-no-such-model-7b3e", "input": INPUTS[1]})
+    verdicts.extend(errors.unknown_model(ex, "embeddings.model.unknown-404", "an embeddings request"))
+    verdicts.extend(errors.unknown_model_code(ex))
     verdicts.extend(common.error_body(ex))

@@ -28,6 +28,8 @@ INVALID_CASES = [
      lambda m: valid_request(m, temperature=5)),
     ("errors.invalid.top-p", "top_p 1.5 (the range is 0..1)", ("top_p",), lambda m: valid_request(m, top_p=1.5)),
     ("errors.invalid.n", "n 0 (the minimum is 1)", ("n",), lambda m: valid_request(m, n=0)),
+    ("errors.invalid.metadata", "metadata with 17 key-value pairs (the limit is 16)", ("metadata",),
+     lambda m: valid_request(m, metadata={f"k{i}": "v" for i in range(17)})),
     ("errors.invalid.wrong-type", "max_tokens \"eight\" (a string, not an integer)", ("max_tokens",),
      lambda m: {**valid_request(m), "max_tokens": "eight"}),
 ]

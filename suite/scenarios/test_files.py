@@ -121,6 +121,10 @@ def test_upload_returns_the_file_object(run, verdicts):
         return
     for item, ex in zip(run.items, run.creations):
         verdicts.extend(files.uploaded(ex, item.filename, len(item.data), item.purpose))
+        body = ex.json() if ex.status == 200 else None
+        if isinstance(body, dict):
+            verdicts.extend(common.created_recent(ex, "files.object.created-recent", body.get("created_at"),
+                                                  "created_at"))
 
 
 @pytest.mark.covers("files.retrieve.same", "files.content.identical", "files.content.type")

@@ -1,10 +1,10 @@
-"""Moderations: a string, an array of strings, no model, and two invalid inputs (five requests). Harmless text
+"""Moderations: a string, an array of strings, no model, an unknown model and two invalid inputs (six requests). Harmless text
 only: the suite judges the shape of the classification, never its verdict."""
 
 from __future__ import annotations
 
 import pytest
-from oaic.checks import common, moderations
+from oaic.checks import common, errors, moderations
 
 pytestmark = pytest.mark.needs("moderations")
 
@@ -51,4 +51,12 @@ def test_missing_input(api, target, verdicts):
 def test_input_of_the_wrong_type(api, target, verdicts):
     ex = api.post("/moderations", json=request(target, input=42))
     verdicts.extend(moderations.input_rejected(ex, "moderations.input.invalid-rejected"))
+    verdicts.extend(common.error_body(ex))
+
+
+@pytest.mark.covers("moderations.model.unknown-404", "errors.unknown-model.code", "errors.body.shape")
+def test_unknown_model(api, verdicts):
+    ex = api.post("/moderations", json={"model": "oaic-no-such-model-7b3e", "input": TEXT})
+    verdicts.extend(errors.unknown_model(ex, "moderations.model.unknown-404", "a moderation request"))
+    verdicts.extend(errors.unknown_model_code(ex))
     verdicts.extend(common.error_body(ex))

@@ -1,10 +1,10 @@
-"""Responses API: create (cut by max_output_tokens), retrieve it, continue it, stream it, call a function
-(five requests)."""
+"""Responses API: create (cut by max_output_tokens), retrieve it, continue it, stream it, call a function, an
+unknown model and an invalid streamed request (seven requests)."""
 
 from __future__ import annotations
 
 import pytest
-from oaic.checks import responses
+from oaic.checks import common, errors, responses
 
 pytestmark = pytest.mark.needs("responses")
 
@@ -12,6 +12,8 @@ pytestmark = pytest.mark.needs("responses")
 # cut by the limit and the deltas of a stream are many.
 COUNTING = "Count from 1 to 100, separated by commas."
 MAX_OUTPUT_TOKENS = 16
+UNKNOWN_MODEL = "oaic-no-such-model-7b3e"
+IDENTITY = ("responses.create.id-prefix", "responses.create.created-recent")
 WEATHER_TOOL = {
     "type": "function",
     "name": "get_weather",
@@ -45,10 +47,11 @@ def created_id(ex) -> str | None:
 
 
 @pytest.mark.covers("responses.create.shape", "responses.output.message", "responses.usage.consistent",
-                    "responses.max-output-tokens.incomplete")
+                    "responses.max-output-tokens.incomplete", *IDENTITY)
 def test_create_response(created, verdicts):
     ex = created()
     verdicts.extend(responses.create_shape(ex))
+    verdicts.extend(responses.identity(ex))
     verdicts.extend(responses.output_message(ex))
     verdicts.extend(responses.usage_consistent(ex))
     verdicts.extend(responses.max_output_tokens(ex))
@@ -78,9 +81,12 @@ def test_continue_with_previous_response_id(api, target, created, verdicts):
 
 @pytest.mark.needs("responses_streaming")
 @pytest.mark.covers("responses.stream.*", "responses.output.message", "responses.usage.consistent",
-                    "responses.max-output-tokens.incomplete")
+                    "responses.max-output-tokens.incomplete", *IDENTITY)
 def test_streamed_response(api, target, verdicts):
     ex = api.post("/responses", json=counting_request(target, stream=True))
+    verdicts.extend(responses.identity(ex))
+    verdicts.extend(responses.stream_identity(ex))
+    verdicts.extend(responses.streams_incrementally(ex))
     verdicts.extend(responses.stream_format(ex))
     verdicts.extend(responses.event_fields(ex))
     verdicts.extend(responses.sequence_numbers(ex))
@@ -104,3 +110,23 @@ def test_function_call(api, target, verdicts):
     })
     verdicts.extend(responses.function_call(ex))
     verdicts.extend(responses.output_message(ex))
+
+
+@pytest.mark.covers("responses.model.unknown-404", "errors.unknown-model.code", "errors.body.shape")
+def test_unknown_model(api, target, verdicts):
+    ex = api.post("/responses", json={**counting_request(target), "model": UNKNOWN_MODEL})
+    verdicts.extend(errors.unknown_model(ex, "responses.model.unknown-404", "a response request"))
+    verdicts.extend(errors.unknown_model_code(ex))
+    verdicts.extend(common.error_body(ex))
+
+
+@pytest.mark.needs("responses_streaming")
+@pytest.mark.covers("responses.stream.invalid-rejected", "errors.body.shape")
+def test_invalid_streamed_request(api, target, verdicts):
+    """Out of range with stream: true: refused before the stream opens, not with a response.failed event."""
+    ex = api.post("/responses", json=counting_request(target, stream=True, temperature=5),
+                  headers={"connection": "close"})
+    verdicts.extend(errors.rejected_before_stream(ex, "a streamed response request with temperature 5 (the range "
+                                                      "is 0..2)", ("temperature",),
+                                                  req="responses.stream.invalid-rejected"))
+    verdicts.extend(common.error_body(ex))

@@ -64,6 +64,7 @@ def test_auto_with_a_strict_function(api, target, verdicts):
     verdicts.extend(tools.request_accepted(ex))
     verdicts.extend(tools.choice_auto(ex))
     verdicts.extend(tools.tool_calls(ex))
+    verdicts.extend(tools.no_function_call_beside(ex))
 
 
 @pytest.mark.covers("tools.choice.required", "tools.call.*", "tools.stream.*", "tools.request.accepted")
@@ -72,6 +73,7 @@ def test_required_streamed_and_not(api, target, verdicts):
     plain = api.post("/chat/completions", json=body)
     verdicts.extend(tools.choice_required(plain))
     verdicts.extend(tools.tool_calls(plain))
+    verdicts.extend(tools.no_function_call_beside(plain))
     if not target.claims("streaming"):
         verdicts.skip([r for r in tools.STREAM_REQUIREMENTS if r.startswith("tools.stream.")]
                       + ["tools.stream.not-dropped"], "not claimed: the target does not claim capability 'streaming'")
@@ -82,6 +84,7 @@ def test_required_streamed_and_not(api, target, verdicts):
     streamed = api.post("/chat/completions", json={**body, "stream": True})
     verdicts.extend(tools.request_accepted(streamed))
     verdicts.extend(tools.stream_tool_calls(streamed))
+    verdicts.extend(tools.no_function_call_beside(streamed))
     verdicts.extend(tools.stream_not_dropped(plain, streamed))
 
 

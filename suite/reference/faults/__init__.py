@@ -27,6 +27,7 @@ comes back; each active fault that has a hook for POINT transforms the value in 
     stored.list / stored.retrieve / stored.messages / stored.update / stored.delete   stored chat completions
     stored.query       both stored lists: the parsed, valid ``stored.ListQuery`` before the page is cut
     auth               True when the request's key is accepted; a fault may accept a wrong or missing key
+    models.unknown     True when a request naming a model the provider does not serve is refused (404)
     files.id / files.upload      a new file's id / its file object, before it is stored (later reads show it)
     files.query / files.purpose  GET /files: the parsed ListQuery / the purpose filter (None: no filter)
     files.list / files.retrieve / files.content / files.delete   the answers (files.content: a wire.RawBody)

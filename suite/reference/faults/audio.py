@@ -6,6 +6,7 @@ from typing import Any
 
 from ..wire import APIError
 from . import FaultContext, fault
+from ._requests import serve_unknown_model
 
 ENDPOINT = "audio.transcriptions"
 
@@ -158,3 +159,7 @@ fault("audio-validation-422", ["audio.input.status-400"],
 fault("audio-errors-detail", ["errors.body.shape"],
       "Transcription errors are FastAPI's {\"detail\": [...]} instead of OpenAI's error object.",
       error=_detail_errors)
+
+fault("audio-unknown-model-ignored", ["audio.model.unknown-404"],
+      "A transcription request naming a model that does not exist is transcribed by the loaded model (whisper servers that ignore the model field).",
+      models_unknown=serve_unknown_model("audio.transcriptions"))

@@ -397,3 +397,93 @@ fault("chat-stream-options-without-stream", ["chat.stream.options-require-stream
 fault("chat-stream-differs", ["chat.stream.matches-non-stream"],
       "With temperature 0 and a seed, the streamed text differs from the non-streamed text.",
       chat_chunks=_stream_differs)
+
+
+# -- identity, required keys, streaming that streams -----------------------------------------------------------
+UUID_ID = "3f1c9a2e-8b7d-4e0f-9c1a-2b3d4e5f6a7b"
+FIXED_CREATED = 1_700_000_000  # a timestamp copied from an example, or evaluated once at import
+
+
+def _on_body(change: Callable[[Body], None]) -> Hook:
+    def hook(body: Body, ctx: FaultContext) -> Body:
+        change(body)
+        return body
+    return hook
+
+
+def _uuid_id(body: Body) -> None:
+    body["id"] = UUID_ID
+
+
+def _drop_null_choice_keys(body: Body) -> None:
+    """pydantic's exclude_none: the keys whose value is null disappear."""
+    for choice in body.get("choices", []):
+        if choice.get("logprobs") is None:
+            choice.pop("logprobs", None)
+        message = choice.get("message")
+        if isinstance(message, dict) and message.get("refusal") is None:
+            message.pop("refusal", None)
+
+
+def _drop_null_finish(body: Body) -> None:
+    for choice in body.get("choices", []):
+        if choice.get("finish_reason") is None:
+            choice.pop("finish_reason", None)
+
+
+def _content_in_one_chunk(chunks: list[Body], ctx: FaultContext) -> list[Body]:
+    """A buffering proxy: the content of each choice arrives in one chunk, just before its finish."""
+    held: dict[int, str] = {}
+    out = []
+    for chunk in chunks:
+        choices = chunk.get("choices") or []
+        content_only = [c for c in choices if isinstance(c.get("delta"), dict) and set(c["delta"]) == {"content"}
+                        and c.get("finish_reason") is None]
+        if choices and len(content_only) == len(choices):
+            for c in content_only:
+                held[c["index"]] = held.get(c["index"], "") + (c["delta"]["content"] or "")
+            continue
+        for c in choices:
+            if c.get("finish_reason") is not None and held.get(c["index"]):
+                out.append({**chunk, "choices": [{**c, "delta": {"content": held.pop(c["index"])},
+                                                  "finish_reason": None, "logprobs": None}]})
+        out.append(chunk)
+    return out
+
+
+def _created_fixed(key: str) -> Hook:
+    def hook(value: Any, ctx: FaultContext) -> Any:
+        for body in value if isinstance(value, list) else [value]:
+            target = body.get("response") if isinstance(body.get("response"), dict) else body
+            if key in target:
+                target[key] = FIXED_CREATED
+        return value
+    return hook
+
+
+fault("chat-id-uuid", ["chat.response.id-prefix"],
+      "Chat completion ids are bare UUIDs, streamed or not, instead of chatcmpl-….",
+      chat_response=_on_body(_uuid_id), chat_chunks=_each_chunk(_uuid_id))
+
+fault("created-fixed", ["chat.response.created-recent", "completions.response.created-recent",
+                        "responses.create.created-recent", "files.object.created-recent",
+                        "batches.object.created-recent"],
+      "Every created and created_at is the same fixed timestamp (1700000000), as a default evaluated once at "
+      "import time or copied from an example gives: the objects of every area look years old.",
+      chat_response=_created_fixed("created"), chat_chunks=_created_fixed("created"),
+      completions_response=_created_fixed("created"), completions_chunks=_created_fixed("created"),
+      responses_response=_created_fixed("created_at"), responses_events=_created_fixed("created_at"),
+      files_upload=_created_fixed("created_at"), batches_create=_created_fixed("created_at"))
+
+fault("chat-null-keys-dropped", ["chat.response.required-keys"],
+      "The serializer drops null fields (pydantic exclude_none): choices have no logprobs key and messages no "
+      "refusal key.",
+      chat_response=_on_body(_drop_null_choice_keys))
+
+fault("chat-stream-null-finish-dropped", ["chat.stream.required-keys"],
+      "The stream's serializer drops null fields: chunk choices carry no finish_reason key until the last one.",
+      chat_chunks=_each_chunk(_drop_null_finish))
+
+fault("chat-stream-one-chunk", ["chat.stream.incremental"],
+      "A buffering proxy holds the streamed content and sends it in one chunk just before the finish chunk.",
+      chat_chunks=_content_in_one_chunk)

@@ -7,6 +7,7 @@ from typing import Any
 
 from . import FaultContext, fault
 from ._choices import each_choice, finish_eos, length_as_stop
+from ._requests import serve_unknown_model, skip_stream_validation
 
 
 def _finish_without_text(choice: dict) -> None:
@@ -75,3 +76,98 @@ fault("completions-stream-finish-no-text", ["completions.stream.chunks"],
 fault("completions-stream-no-done", ["completions.stream.done"],
       "A streamed completion ends without data: [DONE] (transformers serve; ik_llama.cpp #467).",
       sse_data=_no_done)
+
+
+# -- unknown models, invalid streams, identity, streaming that streams, stream usage ---------------------------
+def _chat_id(choice_holder: dict) -> None:
+    if isinstance(choice_holder.get("id"), str):
+        choice_holder["id"] = "chatcmpl-" + choice_holder["id"].removeprefix("cmpl-")
+
+
+def _each_body(change):
+    def hook(value: Any, ctx: FaultContext) -> Any:
+        for body in value if isinstance(value, list) else [value]:
+            change(body)
+        return value
+    return hook
+
+
+def _created_per_chunk(chunks: list[dict], ctx: FaultContext) -> list[dict]:
+    """created is taken afresh for every chunk, and the clock moves on while the stream is written."""
+    for n, chunk in enumerate(chunks):
+        chunk["created"] = chunk["created"] + n
+    return chunks
+
+
+def _drop_null_logprobs(choice: dict) -> None:
+    if choice.get("logprobs") is None:
+        choice.pop("logprobs", None)
+
+
+def _text_in_one_chunk(chunks: list[dict], ctx: FaultContext) -> list[dict]:
+    """A buffering proxy: the text of each choice arrives in its finish chunk."""
+    held: dict[Any, str] = {}
+    out = []
+    for chunk in chunks:
+        choices = chunk.get("choices") or []
+        if choices and all(c.get("finish_reason") is None for c in choices):
+            for c in choices:
+                held[c["index"]] = held.get(c["index"], "") + c.get("text", "")
+            continue
+        for c in choices:
+            c["text"] = held.pop(c["index"], "") + c.get("text", "")
+        out.append(chunk)
+    return out
+
+
+def _usage_unasked(chunks: list[dict], ctx: FaultContext) -> list[dict]:
+    """Continuous usage statistics on every chunk, asked or not."""
+    if isinstance(ctx.request, dict) and ctx.request.get("stream_options"):
+        return chunks
+    for n, chunk in enumerate(chunks, start=1):
+        chunk["usage"] = {"prompt_tokens": 9, "completion_tokens": n, "total_tokens": 9 + n}
+    return chunks
+
+
+def _usage_on_finish_chunk(chunks: list[dict], ctx: FaultContext) -> list[dict]:
+    """The usage rides on the finish chunk; no separate chunk with choices []."""
+    if len(chunks) < 2 or chunks[-1].get("choices") or chunks[-1].get("usage") is None:
+        return chunks
+    *rest, last = chunks
+    rest[-1]["usage"] = last["usage"]
+    return rest
+
+
+fault("completions-unknown-model-served", ["completions.model.unknown-404"],
+      "A completion for a model that does not exist is served by the default model (a wildcard model route).",
+      models_unknown=serve_unknown_model("completions"))
+
+fault("completions-stream-skips-validation", ["completions.stream.invalid-rejected"],
+      "Sampling parameters are validated only for non-streamed completions: temperature 5 with stream: true is "
+      "streamed (clamped to 2).",
+      request=skip_stream_validation("completions"))
+
+fault("completions-id-chat-prefix", ["completions.response.id-prefix"],
+      "Legacy completion ids carry the chat prefix (chatcmpl-…), as a server that serves /completions through its "
+      "chat path does.",
+      completions_response=_each_body(_chat_id), completions_chunks=_each_body(_chat_id))
+
+fault("completions-null-logprobs-dropped", ["completions.response.required-keys"],
+      "The serializer drops null fields: completion choices carry no logprobs key.",
+      completions_response=each_choice(_drop_null_logprobs))
+
+fault("completions-stream-created-per-chunk", ["completions.stream.identity"],
+      "Every streamed chunk takes created afresh from the clock, so it changes during the stream.",
+      completions_chunks=_created_per_chunk)
+
+fault("completions-stream-one-chunk", ["completions.stream.incremental"],
+      "A buffering proxy sends the whole streamed text in the finish chunk.",
+      completions_chunks=_text_in_one_chunk)
+
+fault("completions-stream-usage-unasked", ["completions.stream.usage-unrequested"],
+      "Every streamed chunk carries running usage although stream_options.include_usage was not asked for.",
+      completions_chunks=_usage_unasked)
+
+fault("completions-stream-usage-on-finish-chunk", ["completions.stream.usage-final"],
+      "With include_usage, the usage rides on the finish chunk instead of a last chunk with choices [].",
+      completions_chunks=_usage_on_finish_chunk)

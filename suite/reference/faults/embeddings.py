@@ -10,6 +10,7 @@ from typing import Any
 from .. import text
 from ..wire import APIError
 from . import FaultContext, fault
+from ._requests import serve_unknown_model
 
 
 def _embeddings_only(change):
@@ -124,3 +125,7 @@ fault("embeddings-validation-422", ["embeddings.input.status-400"],
       "Invalid embeddings inputs are refused with 422, FastAPI's status for request validation (infinity), "
       "instead of 400.",
       error=_validation_422)
+
+fault("embeddings-unknown-model-served", ["embeddings.model.unknown-404"],
+      "An embeddings request for a model that does not exist gets the vectors of the model the server loaded (single-model servers that ignore the model name).",
+      models_unknown=serve_unknown_model("embeddings"))

@@ -206,3 +206,29 @@ fault("rate-limit-no-retry-hint", ["errors.rate-limit.retry-after"],
       "temperature above 2, on every attempt.",
       error=_each_error(_rate_limited),
       response_headers=lambda headers, ctx: _without_rate_limits(headers, ctx) if _limited(ctx) else headers)
+
+
+def _unknown_model_code_lost(status: int, body: Any, ctx: FaultContext) -> tuple[int, Any]:
+    error = body.get("error") if isinstance(body, dict) else None
+    if status == 404 and isinstance(error, dict) and error.get("code") == "model_not_found":
+        return status, {"error": {**error, "type": "not_found_error", "code": None}}
+    return status, body
+
+
+fault("unknown-model-code-null", ["errors.unknown-model.code"],
+      "The 404 for an unknown model says so only in its message: error.code is null (type not_found_error).",
+      error=_each_error(_unknown_model_code_lost))
+
+
+def _metadata_unbounded(body: Any, ctx: FaultContext) -> Any:
+    """Metadata is stored as given: no limit on the number of pairs (the provider sees the first 16)."""
+    meta = body.get("metadata") if isinstance(body, dict) else None
+    if _is_chat(ctx) and isinstance(meta, dict) and len(meta) > 16:
+        return {**body, "metadata": dict(list(meta.items())[:16])}
+    return body
+
+
+fault("metadata-unbounded", ["errors.invalid.metadata"],
+      "Chat completion metadata of any size is accepted: 17 key-value pairs are served, not refused.",
+      request=_metadata_unbounded)
+

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from . import FaultContext, fault
+from . import FaultContext, Stall, fault
 
 # Free-text values a server fills in itself; poisoning them leaves every enumeration and identifier valid.
 FREE_TEXT = ("owned_by", "content", "text", "message", "system_fingerprint")
@@ -126,6 +126,34 @@ fault("hostile-huge-line", ["transport.response.bounded"],
       "Every stream sends, after its first event, a single data line of 17 MiB (beyond the suite's bound).",
       exercised_by=["chat.stream.data-json"],
       sse_bytes=_huge_line)
+
+def _refused_stream(ctx: FaultContext) -> bool:
+    """A streamed legacy completion the provider is refusing (its validation failed)."""
+    return ctx.endpoint == "completions" and isinstance(ctx.request, dict) and ctx.request.get("stream") is True
+
+
+def _endless_stream(raw: Any, ctx: FaultContext) -> Any:
+    """Instead of the error, chunks for ever, a few a second: never stalled, never done."""
+    if not _refused_stream(ctx) or not isinstance(raw, bytes):
+        return raw
+    chunk = b'data: {"id":"cmpl-endless","object":"text_completion","created":1,"model":"m","choices":[{"text":" ' \
+            b'and","index":0,"logprobs":null,"finish_reason":null}]}\n\n'
+
+    def produce() -> Iterator[Any]:
+        while True:
+            yield chunk
+            yield Stall(0.05)
+
+    return produce()
+
+
+fault("hostile-stream-forever-on-invalid", ["completions.stream.invalid-rejected"],
+      "An invalid streamed completion (temperature 5) is answered 200 text/event-stream with chunks for ever: the "
+      "run must end anyway (the transport's total deadline cuts the stream) and report the failure.",
+      error=lambda error, ctx: (200, error[1]) if _refused_stream(ctx) and error[0] >= 400 else error,
+      response_headers=lambda headers, ctx: {**headers, "content-type": "text/event-stream"}
+      if _refused_stream(ctx) and headers.get("content-type", "").startswith("application/json") else headers,
+      response_body=_endless_stream)
 
 fault("hostile-markup", [], "Every string, enumerations included, ends in HTML markup (<script>, onerror=, "
       "javascript: links). Legal in JSON strings: for the reports' sake only.", public=False,

@@ -7,6 +7,7 @@ from typing import Any
 
 from ..wire import APIError
 from . import FaultContext, fault
+from ._requests import serve_unknown_model
 
 
 def _each_result(change):
@@ -123,3 +124,7 @@ fault("moderations-invalid-input-500", ["moderations.input.invalid-rejected"],
 fault("moderations-validation-422", ["moderations.input.status-400"],
       "Invalid moderation requests are refused with 422, FastAPI's status for request validation, instead of 400.",
       error=_validation_422)
+
+fault("moderations-unknown-model-ignored", ["moderations.model.unknown-404"],
+      "A moderation request naming a model that does not exist is classified by the default model (the model parameter is ignored).",
+      models_unknown=serve_unknown_model("moderations"))

@@ -8,6 +8,7 @@ from typing import Any
 
 from ..wire import APIError
 from . import FaultContext, fault
+from ._requests import serve_unknown_model, skip_stream_validation
 
 TERMINAL = ("response.completed", "response.incomplete", "response.failed")
 
@@ -211,3 +212,63 @@ fault("responses-retrieve-500", ["responses.retrieve.same"],
 fault("responses-function-arguments-object", ["responses.tools.function-call"],
       "function_call items carry arguments as a JSON object instead of a string holding JSON.",
       responses_response=_arguments_as_object)
+
+
+# -- unknown models, invalid streams, identity, streaming that streams -------------------------------------------
+UUID_ID = "5f6a7b3f-1c9a-4e8b-9d2c-3e4f5a6b7c8d"
+
+
+def _uuid_ids(value: Any, ctx: FaultContext) -> Any:
+    for body in value if isinstance(value, list) else [value]:
+        target = body.get("response") if isinstance(body.get("response"), dict) else body
+        if "id" in target and target.get("object") == "response":
+            target["id"] = UUID_ID
+    return value
+
+
+def _terminal_with_new_id(events: list[dict], ctx: FaultContext) -> list[dict]:
+    """A gateway rebuilds the final response and gives it an id of its own."""
+    for event in events:
+        if event.get("type") in ("response.completed", "response.incomplete", "response.failed"):
+            event["response"] = {**event["response"], "id": event["response"]["id"] + "_final"}
+    return events
+
+
+def _text_in_one_delta(events: list[dict], ctx: FaultContext) -> list[dict]:
+    """A buffering proxy: each text part's deltas arrive as one delta event, renumbered."""
+    out: list[dict] = []
+    for event in events:
+        previous = out[-1] if out else None
+        if (event.get("type") == "response.output_text.delta" and previous is not None
+                and previous.get("type") == "response.output_text.delta"
+                and previous.get("item_id") == event.get("item_id")
+                and previous.get("content_index") == event.get("content_index")):
+            previous["delta"] += event.get("delta", "")
+            continue
+        out.append(event)
+    for number, event in enumerate(out):
+        if "sequence_number" in event:
+            event["sequence_number"] = number
+    return out
+
+
+fault("responses-unknown-model-served", ["responses.model.unknown-404"],
+      "A response for a model that does not exist is served by the default model (a wildcard model route).",
+      models_unknown=serve_unknown_model("responses.create"))
+
+fault("responses-stream-skips-validation", ["responses.stream.invalid-rejected"],
+      "Sampling parameters are validated only for non-streamed responses: temperature 5 with stream: true is "
+      "streamed (clamped to 2).",
+      request=skip_stream_validation("responses.create"))
+
+fault("responses-id-uuid", ["responses.create.id-prefix"],
+      "Response ids are bare UUIDs instead of resp_….",
+      responses_response=_uuid_ids, responses_events=_uuid_ids)
+
+fault("responses-stream-terminal-new-id", ["responses.stream.identity"],
+      "The terminal event's response has an id of its own, not the id response.created announced.",
+      responses_events=_terminal_with_new_id)
+
+fault("responses-stream-one-delta", ["responses.stream.incremental"],
+      "A buffering proxy sends each text part as one response.output_text.delta event.",
+      responses_events=_text_in_one_delta)

@@ -302,3 +302,30 @@ fault("functions-answered-with-tool-calls", ["tools.legacy.functions"],
 fault("tools-strict-rejected", ["tools.request.accepted"],
       "A function definition with strict is rejected with 400 as an unrecognized argument.",
       request=_chat(_reject_strict))
+
+
+def _function_call_beside(message: Any) -> None:
+    calls = message.get("tool_calls") if isinstance(message, dict) else None
+    if calls and isinstance(calls[0], dict) and isinstance(calls[0].get("function"), dict):
+        message["function_call"] = dict(calls[0]["function"])
+
+
+def _function_call_beside_body(body: Body, ctx: FaultContext) -> Body:
+    for choice in body.get("choices", []):
+        _function_call_beside(choice.get("message"))
+    return body
+
+
+def _function_call_beside_chunks(chunks: list[Body], ctx: FaultContext) -> list[Body]:
+    for chunk in chunks:
+        for choice in chunk.get("choices", []):
+            delta = choice.get("delta")
+            if isinstance(delta, dict) and delta.get("tool_calls"):
+                function = delta["tool_calls"][0].get("function") or {}
+                delta["function_call"] = {k: v for k, v in function.items() if k in ("name", "arguments")}
+    return chunks
+
+
+fault("tools-function-call-beside-tool-calls", ["tools.call.no-function-call"],
+      "A message (or delta) with tool_calls also carries the deprecated function_call, copied from the first call.",
+      chat_response=_function_call_beside_body, chat_chunks=_function_call_beside_chunks)
