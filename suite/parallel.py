@@ -32,12 +32,38 @@ def requested(config: pytest.Config) -> bool:
     return bool(config.getoption("numprocesses", None))  # the option exists only when xdist is loaded
 
 
+def unit_weight(nodeids: list[str], plans: dict[str, Any]) -> int:
+    """About how many requests a unit of work sends: a property operation its planned requests, a scenario module
+    one per test (most send one or two)."""
+    if len(nodeids) == 1 and nodeids[0].split("::", 1)[0].endswith(INDEPENDENT_MODULES):
+        name = nodeids[0].rsplit("::", 1)[-1]
+        operation = name.split("[", 1)[-1].rstrip("]")
+        mode = "negative" if name.startswith("test_invalid") else "positive"
+        return len(plans.get(f"{operation} {mode}") or ()) or 1
+    return len(nodeids)
+
+
+def heaviest_first(items: list[pytest.Item], plans: dict[str, Any]) -> list[pytest.Item]:
+    """The items in units of work, heaviest unit first, each unit's tests in their own order: the scheduler hands
+    units out in this order, so the long ones start first and the short ones fill in at the end."""
+    units: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        units.setdefault(scheduling_unit(item.nodeid), []).append(item)
+    ordered = sorted(units.values(), key=lambda unit: -unit_weight([i.nodeid for i in unit], plans))
+    return [item for unit in ordered for item in unit]
+
+
 class ParallelWorker:
-    """Registered in each worker: every test's report carries what it judged, so the controller's progress line
-    can count requirements while the findings themselves wait for the end of the worker."""
+    """Registered in each worker: the scenarios ordered heaviest unit first (every worker collects the same order,
+    which the controller's scheduler keeps), and every test's report carries what it judged, so the controller's
+    progress line can count requirements while the findings themselves wait for the end of the worker."""
 
     def __init__(self, run: Any) -> None:
         self.run = run
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        items[:] = heaviest_first(items, self.run.property_options.get("plans") or {})
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: Any) -> Any:
@@ -56,9 +82,10 @@ class ParallelWorker:
 class ParallelController:
     """Registered in the controller process of a parallel run, beside its Run."""
 
-    def __init__(self, run: Any) -> None:
+    def __init__(self, config: pytest.Config, run: Any) -> None:
         self.run = run
         self.outputs: dict[str, bytes] = {}
+        config.option.loadscopereorder = False  # the workers order the units (ParallelWorker), by weight
         self.lost: list[str] = []
 
     def pytest_configure_node(self, node: Any) -> None:

@@ -133,7 +133,7 @@ def _attach(config: pytest.Config, run: Run) -> None:
     progress.attach(config, run)
     if parallel.requested(config):
         run.prepare_workers()
-        config.pluginmanager.register(parallel.ParallelController(run), "oaic-parallel")
+        config.pluginmanager.register(parallel.ParallelController(config, run), "oaic-parallel")
 
 
 def pytest_configure(config: pytest.Config) -> None:
