@@ -13,13 +13,6 @@ and run in order, on one worker, as in a serial run. The property phase's tests 
 
 from __future__ import annotations
 
-import os
-import pickle
-import tempfile
-import threading
-import time
-import warnings
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -27,7 +20,6 @@ import pytest
 WORKER_KEY = "oaic_run"  # the name of the Run's state in workerinput and workeroutput
 REPORT_PROPERTY = "oaic_verdicts"  # a test report's property: what the test judged, for the controller's progress
 INDEPENDENT_MODULES = ("test_property.py",)  # scenario modules whose tests may run on different workers
-PROPERTY_WEIGHT = 5  # a property operation's requests before its plans are known (the default --examples)
 
 
 def scheduling_unit(nodeid: str) -> str:
@@ -40,58 +32,6 @@ def requested(config: pytest.Config) -> bool:
     return bool(config.getoption("numprocesses", None))  # the option exists only when xdist is loaded
 
 
-PLANS_WAIT_S = 300.0  # a worker waits this long for the controller's plans, then plans what it runs itself
-
-
-class BackgroundPlanner:
-    """The property phase planned once, in a thread of the controller, while the workers start (both take about a
-    second); the plans go to a file each worker reads when its first property test asks (``plans_from``)."""
-
-    def __init__(self, values: dict[str, Any], target: Any) -> None:
-        handle, self.path = tempfile.mkstemp(prefix="oaic-plans-")
-        os.close(handle)
-        os.unlink(self.path)  # it appears, whole, when the plans are made
-        # Hypothesis warns about generating data while pytest starts up, which this is, on purpose (filters are
-        # the process's: set here, in the controller, not inside the thread).
-        warnings.filterwarnings("ignore", module=r"hypothesis\.")
-        self._thread = threading.Thread(target=self._plan, args=(values, target), name="oaic-plans", daemon=True)
-        self._thread.start()
-
-    def _plan(self, values: dict[str, Any], target: Any) -> None:
-        from .properties.phase import plan_all
-
-        plans: dict[str, Any] = {}
-        try:
-            plans = plan_all(values, target)
-        finally:  # even empty: the workers then plan for themselves
-            partial = self.path + ".partial"
-            with open(partial, "wb") as out:
-                pickle.dump(dict(plans), out)
-            os.replace(partial, self.path)
-
-    def finish(self) -> None:
-        self._thread.join()
-        try:
-            os.unlink(self.path)
-        except OSError:
-            pass
-
-
-def plans_from(path: str) -> Callable[[], dict[str, Any]]:
-    """A worker's plans: read from the controller's file at first use (see properties.phase.planned)."""
-    def read() -> dict[str, Any]:
-        deadline = time.monotonic() + PLANS_WAIT_S
-        while not os.path.exists(path) and time.monotonic() < deadline:
-            time.sleep(0.02)
-        try:
-            with open(path, "rb") as handle:
-                return pickle.load(handle)
-        except (OSError, pickle.UnpicklingError, EOFError):
-            return {}
-
-    return read
-
-
 def unit_weight(nodeids: list[str], plans: dict[str, Any]) -> int:
     """About how many requests a unit of work sends: a property operation its planned requests, a scenario module
     one per test (most send one or two)."""
@@ -99,7 +39,7 @@ def unit_weight(nodeids: list[str], plans: dict[str, Any]) -> int:
         name = nodeids[0].rsplit("::", 1)[-1]
         operation = name.split("[", 1)[-1].rstrip("]")
         mode = "negative" if name.startswith("test_invalid") else "positive"
-        return len(plans.get(f"{operation} {mode}") or ()) or PROPERTY_WEIGHT
+        return len(plans.get(f"{operation} {mode}") or ()) or 1
     return len(nodeids)
 
 
@@ -123,8 +63,7 @@ class ParallelWorker:
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
-        plans = self.run.property_options.get("plans")
-        items[:] = heaviest_first(items, plans if isinstance(plans, dict) else {})
+        items[:] = heaviest_first(items, self.run.property_options.get("plans") or {})
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: Any) -> Any:

@@ -45,7 +45,6 @@ class Run:
     requests_by_scenario: dict[str, int] = field(default_factory=dict)
     clock_start: float = field(default_factory=time.monotonic)
     report_error: str | None = None
-    planner: Any = None  # a parallel run's property phase, planned while the workers start (parallel.py)
 
     # -- building ----------------------------------------------------------------------------------------
     @classmethod
@@ -143,10 +142,10 @@ class Run:
 
         if self.transport.ledger is None:
             self.transport.ledger = SharedLedger.create()
-        if any(requirement.startswith("property.") for requirement in self.selected) and self.planner is None:
-            from .parallel import BackgroundPlanner
+        if any(requirement.startswith("property.") for requirement in self.selected):
+            from .properties.phase import plan_all
 
-            self.planner = BackgroundPlanner(self.property_options, self.target)
+            plan_all(self.property_options, self.target)
 
     def worker_spec(self) -> bytes:
         """What a worker needs to build this Run: the validated options and the target as discovered (its key
@@ -157,7 +156,7 @@ class Run:
         assert self.transport.ledger is not None, "prepare_workers() first"
         return pickle.dumps({"options": self.options, "target": replace(self.target, api_key=None),
                              "ledger": str(self.transport.ledger.path),
-                             "plans": self.planner.path if self.planner is not None else None})
+                             "plans": self.property_options.get("plans")})
 
     @classmethod
     def for_worker(cls, spec: bytes) -> Run:
@@ -183,10 +182,8 @@ class Run:
                             "spec": options.get("spec")}
         if store is not None:
             property_options = store.property_options(property_options)
-        if state["plans"] is not None:  # planned by the controller (and recorded by its recorder) meanwhile
-            from .parallel import plans_from
-
-            property_options["plans"] = plans_from(state["plans"])
+        if state["plans"] is not None:  # planned by the controller (and recorded by its recorder)
+            property_options["plans"] = state["plans"]
         run = cls._assemble(options, catalogue, selected, mode, target, store, property_options,
                             Path(options.get("report_dir") or "reports"))
         run.results.as_given = []
@@ -252,8 +249,6 @@ class Run:
     # -- the end -----------------------------------------------------------------------------------------------
     def close(self, complete: bool = False) -> None:
         """Idempotent. A recording is complete only when the session ended normally (finish says so)."""
-        if self.planner is not None:  # its plans go into the recording
-            self.planner.finish()
         if self.api is not None and self.api is not self.transport and hasattr(self.api, "close"):
             self.api.close()
         self.transport.close()

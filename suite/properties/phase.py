@@ -3,6 +3,7 @@ recording and replay apply), and judge the answers."""
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
@@ -66,8 +67,6 @@ def planned(values: dict[str, Any], operation_id: str, mode: str,
     recording/store.py), so a replay sends exactly those without generating them again: faster, and immune to a
     newer hypothesis or schemathesis generating other data from the same seed."""
     plans = values.get("plans")
-    if callable(plans):  # made elsewhere meanwhile (a parallel run's controller): ready now
-        plans = values["plans"] = plans()
     key = f"{operation_id} {mode}"
     if isinstance(plans, dict) and key in plans:
         return [PlannedRequest.from_json(item) for item in plans[key]]
@@ -86,7 +85,10 @@ def plan_all(values: dict[str, Any], target: Target) -> dict[str, Any]:
         document = source_document(values.get("spec") or None)
     except Exception:  # noqa: BLE001  (a bad --spec is reported by the phase itself, per operation)
         return plans
-    _plan_each(values, target, document, examples, seed)
+    with warnings.catch_warnings():
+        # Hypothesis warns about generating while pytest starts up: planning here is that, on purpose.
+        warnings.simplefilter("ignore")
+        _plan_each(values, target, document, examples, seed)
     return plans
 
 
