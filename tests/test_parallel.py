@@ -65,8 +65,10 @@ def test_units_keep_a_modules_tests_together_in_order_and_go_heaviest_first():
 
 # -- whole runs ------------------------------------------------------------------------------------------------------
 def _run(server, report_dir, output: io.StringIO | None = None, **extra) -> tuple[int, dict]:
-    with _key_in_env(), contextlib.redirect_stdout(output or io.StringIO()):
+    output = output or io.StringIO()
+    with _key_in_env(), contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
         outcome = run_suite({**suite_values(server.base_url, str(report_dir), plain=True), **extra})
+    assert (report_dir / "results.json").is_file(), (outcome.exit_code, output.getvalue()[-3000:])
     data = json.loads((report_dir / "results.json").read_text())
     return outcome.exit_code, data
 
