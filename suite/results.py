@@ -184,11 +184,18 @@ class Results:
 
     def capability_missing(self, requirements: Iterable[str], test: str, capability: str) -> None:
         """A scenario needs a capability the target does not have: its requirements are skips, or unsupported
-        when discovery found the route not served."""
-        served = self._not_served().get(capability)
-        verdict, reason = (UNSUPPORTED, f"not served: {served}") if served else \
-            (SKIP, f"not claimed: the target does not claim capability '{capability}'")
+        when discovery found their own capability's route not served (a shared requirement, such as an error
+        family of every area, is then a skip here: what it is about was not refused, only not reached)."""
+        not_served = self._not_served()
+        served = not_served.get(capability)
         for requirement in sorted(requirements):
+            own = not_served.get(self.catalogue.get(requirement).capability)
+            if not served:
+                verdict, reason = SKIP, f"not claimed: the target does not claim capability '{capability}'"
+            elif own:
+                verdict, reason = UNSUPPORTED, f"not served: {own}"
+            else:  # a shared requirement (an error family) is not refused by a missing route: it is not met here
+                verdict, reason = SKIP, f"not applicable here: this scenario needs '{capability}', not served"
             self.add(Finding(requirement, verdict, reason), test)
 
     def _not_served(self) -> dict[str, str]:

@@ -66,3 +66,13 @@ def test_a_run_that_judged_nothing_is_incomplete_not_conformant():
     nothing.add_exchange(Exchange.from_parts("POST", "/files", status=404, body=OPENAI_404), "t")
     assert nothing.add(failed("files.upload.accepted", "x"), "t").verdict == UNSUPPORTED
     assert nothing.judged_count() == (0, 0) and nothing.overall() == "INCOMPLETE" and nothing.exit_code() == 3
+
+
+def test_a_scenario_of_an_area_not_served_leaves_shared_requirements_unjudged_not_refused():
+    res = Results(load(), target={"attempted": ["moderations"], "not_served": {"moderations": "POST /moderations: 404"}},
+                  claimed={"core"})
+    res.capability_missing({"moderations.model.unknown-404", "errors.unknown-model.code"}, "t", "moderations")
+    verdicts = {f.requirement: f for f in res.findings}
+    assert verdicts["moderations.model.unknown-404"].verdict == UNSUPPORTED
+    shared = verdicts["errors.unknown-model.code"]  # about every area: a missing /moderations refuses nothing of it
+    assert shared.verdict == "skip" and "needs 'moderations', not served" in shared.message
