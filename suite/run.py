@@ -73,9 +73,9 @@ class Run:
         from .properties.phase import check_options
 
         check_options(options)
-        from .clients import check as check_client
+        from .clients import prestart
 
-        check_client(options)
+        prestart(options)  # checks the client; its driver starts now, so its start overlaps the preflight
         flags = target_flags(options)
         if not options.get("replay") and not (flags.get("base_url") or flags.get("target")
                                               or env.get("OAIC_BASE_URL") or env.get("OAIC_TARGET")):
@@ -104,10 +104,9 @@ class Run:
                             "spec": options.get("spec")}
         if store is not None:
             property_options = store.property_options(property_options)
-        from .clients import prestart, wrap
+        from .clients import wrap
         from .recording.scrubbing import run_secrets
 
-        prestart(options)  # a client driver starts while the run is built
         transport = Transport(target, store=store)
         api = wrap(transport, options, lambda found: [results.add(f, _scope_test()) for f in found])
         public = target.public()  # after wrap: a client under test adds the capability "client"

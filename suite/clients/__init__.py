@@ -6,6 +6,7 @@ docs/clients.md for the driver protocol.
 
 from __future__ import annotations
 
+import atexit
 from collections.abc import Callable
 from typing import Any
 
@@ -18,13 +19,9 @@ CLIENT_CAPABILITY = "client"
 _started: dict[tuple[str, ...], Any] = {}  # driver processes started ahead of the run, by command
 
 
-def check(values: dict[str, Any]) -> None:
-    """Fail early, with one line, when the client cannot be run (UsageError)."""
-    driver_command(values.get("client"), values.get("client_cmd"))
-
-
 def prestart(values: dict[str, Any]) -> None:
-    """Start the driver ahead of the run, so its imports overlap with the start of the run."""
+    """Fail early, with one line, when the client cannot be run (UsageError); else start its driver ahead of the
+    run, so the driver's start (its interpreter, the library's import) overlaps with the start of the run."""
     command = driver_command(values.get("client"), values.get("client_cmd"))
     if command is not None and tuple(command) not in _started:
         from .process import DriverProcess
@@ -32,6 +29,7 @@ def prestart(values: dict[str, Any]) -> None:
         driver = DriverProcess(command)
         driver.start()
         _started[tuple(command)] = driver
+        atexit.register(driver.close)  # when no run took it (the run stopped on a usage error first)
 
 
 def wrap(transport: Any, values: dict[str, Any], sink: Callable[[list[Finding]], Any]) -> Any:

@@ -9,9 +9,11 @@ to be subclassed: a wrapper library's driver overrides one method.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import json
 import sys
+import threading
 from typing import Any
 
 TERMINAL_EVENTS = ("response.completed", "response.incomplete", "response.failed")
@@ -31,17 +33,39 @@ class Driver:
 
         self.openai = openai
         self.clients: dict[tuple[Any, ...], Any] = {}
+        self._busy = threading.Lock()  # a request and a warm-up step never run at once
+        self._quiet = threading.Event()  # set while no request is waiting
+        self._quiet.set()
 
     # -- protocol -------------------------------------------------------------------------------------
-    def serve(self, stdin: Any = None, stdout: Any = None) -> None:
+    def serve(self, stdin: Any = None, stdout: Any = None, warm_up: bool = True) -> None:
         stdin, stdout = stdin or sys.stdin, stdout or sys.stdout
+        if warm_up:
+            threading.Thread(target=self.warm_up, daemon=True, name="warm-up").start()
         for line in stdin:
             if not line.strip():
                 continue
-            request = json.loads(line)
-            answer = self.answer(request)
+            self._quiet.clear()  # the warm-up finishes the step it is in and waits
+            with self._busy:
+                request = json.loads(line)
+                answer = self.answer(request)
             stdout.write(json.dumps({"id": request.get("id"), **answer}) + "\n")
             stdout.flush()
+            self._quiet.set()
+
+    def warm_up(self) -> None:
+        """Pay the SDK's first-use costs (see warm_up.py) one step at a time, only while no request is waiting:
+        a request waits at most for the step under way, which is mostly work it would otherwise do itself."""
+        from .warm_up import steps
+
+        pending = steps(self)
+        while True:
+            self._quiet.wait()
+            with self._busy, contextlib.suppress(Exception):
+                step = next(pending, None)
+                if step is None:
+                    return
+                step()
 
     def answer(self, request: dict[str, Any]) -> dict[str, Any]:
         operation = getattr(self, "op_" + request["op"].replace(".", "_"), None)
@@ -66,12 +90,13 @@ class Driver:
         return self.clients[key]
 
     def describe(self, exc: Exception) -> dict[str, Any]:
-        import httpx
-
         openai = self.openai
-        if isinstance(exc, (openai.APITimeoutError, httpx.TimeoutException)):
+        # The HTTP library's own errors, should one escape the SDK: from whichever library the SDK uses, which is
+        # imported already when it is in use.
+        http = [sys.modules[name] for name in ("httpx", "httpx2") if name in sys.modules]
+        if isinstance(exc, (openai.APITimeoutError, *(m.TimeoutException for m in http))):
             kind = "timeout"
-        elif isinstance(exc, (openai.APIConnectionError, httpx.TransportError)):
+        elif isinstance(exc, (openai.APIConnectionError, *(m.TransportError for m in http))):
             kind = "connection"
         elif isinstance(exc, openai.APIStatusError):
             kind = "status"
