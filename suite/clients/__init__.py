@@ -16,7 +16,9 @@ from .commands import driver_command
 CLIENT_CAPABILITY = "client"
 
 
-_started: dict[tuple[str, ...], Any] = {}  # driver processes started ahead of the run, by command
+# Driver processes ready for the next run in this process, by command: started ahead of a run, or kept from the
+# run before (a test session, the release gate, a benchmark run the suite many times in one process).
+_started: dict[tuple[str, ...], Any] = {}
 
 
 def prestart(values: dict[str, Any]) -> None:
@@ -29,7 +31,25 @@ def prestart(values: dict[str, Any]) -> None:
         driver = DriverProcess(command)
         driver.start()
         _started[tuple(command)] = driver
-        atexit.register(driver.close)  # when no run took it (the run stopped on a usage error first)
+
+
+def release(command: list[str], driver: Any) -> None:
+    """A run is over with its driver: keep it for the next run, unless it died or one is kept already. It holds
+    nothing from the run that a later one could see: each run's client is made for that run's own proxy."""
+    kept = _started.get(tuple(command))
+    if kept is driver:  # released twice
+        return
+    if kept is not None or not driver.alive():
+        driver.close()
+    else:
+        _started[tuple(command)] = driver
+
+
+@atexit.register
+def close_all() -> None:
+    """Stop the drivers no run took."""
+    while _started:
+        _started.popitem()[1].close()
 
 
 def wrap(transport: Any, values: dict[str, Any], sink: Callable[[list[Finding]], Any]) -> Any:

@@ -1,10 +1,12 @@
-"""The Python driver's warm-up: each step really runs its operation through the SDK (a step that silently fails
-warms nothing), offline, and never at the same time as a request, whose answer it does not change."""
+"""Driver processes: the Python driver's warm-up (each step really runs its operation through the SDK, since a step
+that silently fails warms nothing; offline; never at the same time as a request, whose answer it does not change),
+and a driver kept from one run for the next in the same process."""
 
 from __future__ import annotations
 
 import io
 import json
+import sys
 import threading
 import time
 
@@ -12,7 +14,9 @@ import pytest
 
 pytest.importorskip("openai")
 
+from oaic import clients  # noqa: E402
 from oaic.clients import warm_up  # noqa: E402
+from oaic.clients.process import DriverProcess  # noqa: E402
 from oaic.clients.python_driver import Driver  # noqa: E402
 
 
@@ -93,3 +97,22 @@ def test_without_warm_up_nothing_runs_but_the_requests():
     driver.serve(io.StringIO(json.dumps({"id": 1, "op": "echo"}) + "\n"), io.StringIO(), warm_up=False)
     time.sleep(0.2)
     assert not driver.warmed.is_set()
+
+
+def test_a_driver_is_kept_for_the_next_run_unless_it_died_or_one_is_kept_already():
+    command = [sys.executable, "-c", "import sys\nfor line in sys.stdin: pass"]
+    kept, extra, dead = DriverProcess(command), DriverProcess(command), DriverProcess(command)
+    for driver in (kept, extra, dead):
+        driver.start()
+    dead.proc.kill()
+    dead.proc.wait()
+    try:
+        clients.release(command, dead)
+        assert tuple(command) not in clients._started
+        clients.release(command, kept)
+        clients.release(command, kept)  # a run closes its transport twice: the driver stays kept
+        clients.release(command, extra)
+        assert clients._started[tuple(command)] is kept and kept.alive() and not extra.alive()
+    finally:
+        clients._started.pop(tuple(command), None)
+        kept.close()
