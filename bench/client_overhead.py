@@ -31,7 +31,7 @@ from tests.reference_fixtures import API_KEY, KEY_ENV, reference_server, suite_v
 
 def timed(server, client: str | None, warm: bool = False) -> float:
     server.reset([], api_key=API_KEY)
-    if not warm:
+    if client and not warm:
         close_all()  # the driver starts inside the timed run
     with tempfile.TemporaryDirectory() as report_dir:
         values = {**suite_values(server.base_url, report_dir), "client": client}

@@ -57,6 +57,11 @@ class Recording(Driver):
         self.running = 0
         self.overlaps = 0
         self.warmed = threading.Event()
+        self.events: list[str] = []
+
+    def op_chat_completions_create(self, client, params):
+        self.events.append("step")  # the warm-up's first step: the requests here are all "echo"
+        return super().op_chat_completions_create(client, params)
 
     def op_models_list(self, client, params):
         self.running += 1
@@ -72,6 +77,7 @@ class Recording(Driver):
     def answer(self, request):
         self.running += 1
         self.overlaps += self.running > 1
+        self.events.append("answer")
         try:
             return {"result": {"answered": request["op"]}} if request["op"] == "echo" else super().answer(request)
         finally:
@@ -89,6 +95,7 @@ def test_requests_are_answered_while_warming_up_and_never_alongside_a_step():
     assert [a["id"] for a in answers] == list(range(1, 30))
     assert all(a["result"] == {"answered": "echo"} for a in answers)
     assert driver.overlaps == 0
+    assert driver.events[:29] == ["answer"] * 29  # requests in a row leave the warm-up no pause
     assert driver.clients == {}  # the warm-up's client is its own, never one a request gets
 
 

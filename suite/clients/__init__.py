@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import atexit
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..findings import Finding
-from .commands import driver_command
+if TYPE_CHECKING:  # the Python driver imports this package first: it imports no more than it needs
+    from ..findings import Finding
 
 CLIENT_CAPABILITY = "client"
 
@@ -24,6 +24,8 @@ _started: dict[tuple[str, ...], Any] = {}
 def prestart(values: dict[str, Any]) -> None:
     """Fail early, with one line, when the client cannot be run (UsageError); else start its driver ahead of the
     run, so the driver's start (its interpreter, the library's import) overlaps with the start of the run."""
+    from .commands import driver_command
+
     command = driver_command(values.get("client"), values.get("client_cmd"))
     if command is not None and tuple(command) not in _started:
         from .process import DriverProcess
@@ -55,6 +57,8 @@ def close_all() -> None:
 def wrap(transport: Any, values: dict[str, Any], sink: Callable[[list[Finding]], Any]) -> Any:
     """The transport itself for the raw wire; with a client, one that sends mappable requests through it and
     passes the client.* findings to ``sink``. The target then claims the ``client`` capability."""
+    from .commands import driver_command
+
     command = driver_command(values.get("client"), values.get("client_cmd"))
     if command is None:
         return transport

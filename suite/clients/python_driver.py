@@ -10,14 +10,17 @@ to be subclassed: a wrapper library's driver overrides one method.
 from __future__ import annotations
 
 import contextlib
+import gc
 import inspect
 import json
 import sys
 import threading
+import time
 from typing import Any
 
 TERMINAL_EVENTS = ("response.completed", "response.incomplete", "response.failed")
 MAX_ITEMS = 1000  # auto-pagination against a server whose cursor never ends must end somewhere
+PAUSE_SECONDS = 0.05  # the warm-up waits for a pause this long: a run's requests in a row come milliseconds apart
 
 
 def dump(value: Any) -> Any:
@@ -29,43 +32,66 @@ def dump(value: Any) -> Any:
 
 class Driver:
     def __init__(self) -> None:
-        import openai
+        # The SDK's import is most of the driver's start, and a run waits for it: collecting garbage while its
+        # hundreds of classes are made finds next to nothing, so that waits until they are made.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            import openai
+        finally:
+            if collecting:
+                gc.enable()
 
         self.openai = openai
         self.clients: dict[tuple[Any, ...], Any] = {}
         self._busy = threading.Lock()  # a request and a warm-up step never run at once
-        self._quiet = threading.Event()  # set while no request is waiting
-        self._quiet.set()
+        self._activity = threading.Condition()
+        self._answering = False
+        self._last_answer = time.monotonic()
 
     # -- protocol -------------------------------------------------------------------------------------
     def serve(self, stdin: Any = None, stdout: Any = None, warm_up: bool = True) -> None:
         stdin, stdout = stdin or sys.stdin, stdout or sys.stdout
+        self._last_answer = time.monotonic()  # a request already waiting is read before any warm-up step
         if warm_up:
             threading.Thread(target=self.warm_up, daemon=True, name="warm-up").start()
         for line in stdin:
             if not line.strip():
                 continue
-            self._quiet.clear()  # the warm-up finishes the step it is in and waits
+            with self._activity:
+                self._answering = True
             with self._busy:
                 request = json.loads(line)
                 answer = self.answer(request)
             stdout.write(json.dumps({"id": request.get("id"), **answer}) + "\n")
             stdout.flush()
-            self._quiet.set()
+            with self._activity:
+                self._answering = False
+                self._last_answer = time.monotonic()
+                self._activity.notify_all()
 
     def warm_up(self) -> None:
-        """Pay the SDK's first-use costs (see warm_up.py) one step at a time, only while no request is waiting:
-        a request waits at most for the step under way, which is mostly work it would otherwise do itself."""
+        """Pay the SDK's first-use costs (see warm_up.py) one step at a time in the pauses between requests: a
+        request waits at most for the step under way, which is mostly work it would otherwise do itself."""
         from .warm_up import steps
 
         pending = steps(self)
         while True:
-            self._quiet.wait()
+            self._wait_for_a_pause()
             with self._busy, contextlib.suppress(Exception):
                 step = next(pending, None)
                 if step is None:
                     return
                 step()
+
+    def _wait_for_a_pause(self) -> None:
+        while True:
+            with self._activity:
+                self._activity.wait_for(lambda: not self._answering)
+                rest = self._last_answer + PAUSE_SECONDS - time.monotonic()
+            if rest <= 0:
+                return
+            time.sleep(rest)
 
     def answer(self, request: dict[str, Any]) -> dict[str, Any]:
         operation = getattr(self, "op_" + request["op"].replace(".", "_"), None)

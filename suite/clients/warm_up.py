@@ -95,6 +95,7 @@ def in_memory_client(openai: Any) -> Any:
     http = sys.modules.get(base.__module__.split(".")[0]) if base is not None else None
     if http is None or not hasattr(http, "MockTransport"):
         return None
+    default().close()  # the real transport, as a request's client makes it: its connection pool's import
 
     def handle(request: Any) -> Any:
         try:
