@@ -123,3 +123,22 @@ def test_a_driver_is_kept_for_the_next_run_unless_it_died_or_one_is_kept_already
     finally:
         clients._started.pop(tuple(command), None)
         kept.close()
+
+
+def test_dump_gives_what_model_dump_gives_without_building_serializers():
+    import openai
+    from oaic.clients.python_driver import dump
+
+    client = warm_up.in_memory_client(openai)
+    chat = client.chat.completions.create(**warm_up._CHAT_BODY)
+    chunks = list(client.chat.completions.create(**warm_up._CHAT_BODY, stream=True))
+    response = client.responses.create(model="w", input="hi")
+    events = list(client.responses.create(model="w", input="hi", stream=True))
+    embeddings = client.embeddings.create(model="w", input="hi")
+    vendor = openai.types.chat.ChatCompletion.construct(**{**warm_up._CHAT, "x_vendor": {"cached": True}})
+    objects = [chat, *chunks, chunks[-1].usage, response, *events, embeddings, vendor]
+    for item in objects:
+        assert json.loads(json.dumps(dump(item))) == json.loads(json.dumps(item.model_dump(mode="json",
+                                                                                             exclude_unset=True)))
+    assert dump(vendor)["x_vendor"] == {"cached": True}
+    assert "system_fingerprint" not in dump(chat)  # not sent, so not set: left out as model_dump leaves it out
