@@ -73,9 +73,9 @@ class Run:
         from .properties.phase import check_options
 
         check_options(options)
-        from .clients import check as check_client
+        from .clients import prestart
 
-        check_client(options)
+        prestart(options)  # checks the client; its driver starts now, so its start overlaps the preflight
         from .progress import check_max_failures
 
         check_max_failures(options)
@@ -117,10 +117,9 @@ class Run:
     def _assemble(cls, options: dict[str, Any], catalogue: Catalogue, selected: set[str], mode: str,
                   target: Target, store: Any, property_options: dict[str, Any], report_dir: Path) -> Run:
         """The network side and the results of a run whose options are validated and whose target is known."""
-        from .clients import prestart, wrap
+        from .clients import wrap
         from .recording.scrubbing import run_secrets
 
-        prestart(options)  # a client driver starts while the run is built
         transport = Transport(target, store=store)
         api = wrap(transport, options, lambda found: [results.add(f, _scope_test()) for f in found])
         public = target.public()  # after wrap: a client under test adds the capability "client"

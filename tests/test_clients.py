@@ -107,6 +107,18 @@ def test_a_stream_opening_with_a_retry_only_block_is_judged_on_the_sdk(server, t
     assert all("JSONDecodeError" in message for _, message in wrong.values()), wrong
 
 
+def test_runs_in_one_process_share_the_driver_and_judge_alike(server, tmp_path):
+    from oaic import clients
+
+    clients.close_all()
+    first = run_client(server, tmp_path / "first", client="openai")
+    (kept,) = clients._started.values()
+    pid = kept.proc.pid
+    second = run_client(server, tmp_path / "second", client="openai")
+    assert clients._started[tuple(kept.command)].proc.pid == pid
+    assert first[0] == second[0] == 0 and client_verdicts(first[1]) == client_verdicts(second[1])
+
+
 def test_without_a_client_the_client_requirements_are_not_claimed(server, tmp_path):
     _, results = run_client(server, tmp_path)
     assert all(v == "skip" for v, _ in client_verdicts(results).values())

@@ -111,7 +111,9 @@ class ClientTransport:
         return self.proxy
 
     def close(self) -> None:
-        self.driver.close()
+        from . import release
+
+        release(self.command, self.driver)  # kept for the next run in this process, if there is one
         if self.proxy is not None:
             self.proxy.stop(wait=False)  # the run is over: nothing waits for the proxy's last connections
             self.proxy = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shlex
 import shutil
@@ -33,10 +34,10 @@ def driver_command(client: str | None, client_cmd: str | None) -> list[str] | No
     if client in (None, "", "raw"):
         return None
     if client == "openai":
-        try:
-            import openai  # noqa: F401
-        except ImportError:
-            raise UsageError("--client openai needs the openai package: pip install openai") from None
+        # Found, not imported: the SDK is the driver process's business, and importing it here costs the run
+        # half a second of start-up.
+        if importlib.util.find_spec("openai") is None:
+            raise UsageError("--client openai needs the openai package: pip install openai")
         return [sys.executable, "-m", "oaic.clients.python_driver"]
     if client == "node":
         return node_command()

@@ -69,6 +69,9 @@ class DriverProcess:
             if isinstance(answer, dict) and answer.get("id") == request["id"]:
                 return answer
 
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
     def _tail(self) -> str:
         tail = "".join(self.stderr_tail).strip()
         return f": {tail[-600:]}" if tail else ""

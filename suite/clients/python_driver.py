@@ -9,39 +9,107 @@ to be subclassed: a wrapper library's driver overrides one method.
 
 from __future__ import annotations
 
+import contextlib
+import datetime
+import enum
+import gc
 import inspect
 import json
 import sys
+import threading
+import time
 from typing import Any
 
 TERMINAL_EVENTS = ("response.completed", "response.incomplete", "response.failed")
 MAX_ITEMS = 1000  # auto-pagination against a server whose cursor never ends must end somewhere
+PAUSE_SECONDS = 0.05  # the warm-up waits for a pause this long: a run's requests in a row come milliseconds apart
 
 
 def dump(value: Any) -> Any:
-    """An SDK object as the JSON it was parsed from (fields the server did not send are left out)."""
+    """An SDK object as the JSON it was parsed from (fields the server did not send are left out), read field by
+    field as an application reads it: what ``model_dump(mode="json", exclude_unset=True)`` gives, without the
+    serializer pydantic builds for each model type on first use (for a short run, much of the driver's time)."""
+    fields = getattr(value, "model_fields_set", None)
+    if isinstance(fields, set) and isinstance(getattr(type(value), "model_fields", None), dict):
+        declared = type(value).model_fields
+        out = {name: dump(getattr(value, name)) for name in fields if name in declared}
+        out.update((name, dump(extra)) for name, extra in (getattr(value, "__pydantic_extra__", None) or {}).items())
+        return out
     if hasattr(value, "model_dump"):
         return value.model_dump(mode="json", exclude_unset=True)
+    if isinstance(value, (list, tuple)):
+        return [dump(item) for item in value]
+    if isinstance(value, dict):
+        return {key: dump(item) for key, item in value.items()}
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, (datetime.date, datetime.time)):
+        return value.isoformat()
     return value
 
 
 class Driver:
     def __init__(self) -> None:
-        import openai
+        # The SDK's import is most of the driver's start, and a run waits for it: collecting garbage while its
+        # hundreds of classes are made finds next to nothing, so that waits until they are made.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            import openai
+        finally:
+            if collecting:
+                gc.enable()
 
         self.openai = openai
         self.clients: dict[tuple[Any, ...], Any] = {}
+        self._busy = threading.Lock()  # a request and a warm-up step never run at once
+        self._activity = threading.Condition()
+        self._answering = False
+        self._last_answer = time.monotonic()
 
     # -- protocol -------------------------------------------------------------------------------------
-    def serve(self, stdin: Any = None, stdout: Any = None) -> None:
+    def serve(self, stdin: Any = None, stdout: Any = None, warm_up: bool = True) -> None:
         stdin, stdout = stdin or sys.stdin, stdout or sys.stdout
+        self._last_answer = time.monotonic()  # a request already waiting is read before any warm-up step
+        if warm_up:
+            threading.Thread(target=self.warm_up, daemon=True, name="warm-up").start()
         for line in stdin:
             if not line.strip():
                 continue
-            request = json.loads(line)
-            answer = self.answer(request)
+            with self._activity:
+                self._answering = True
+            with self._busy:
+                request = json.loads(line)
+                answer = self.answer(request)
             stdout.write(json.dumps({"id": request.get("id"), **answer}) + "\n")
             stdout.flush()
+            with self._activity:
+                self._answering = False
+                self._last_answer = time.monotonic()
+                self._activity.notify_all()
+
+    def warm_up(self) -> None:
+        """Pay the SDK's first-use costs (see warm_up.py) one step at a time in the pauses between requests: a
+        request waits at most for the step under way, which is mostly work it would otherwise do itself."""
+        from .warm_up import steps
+
+        pending = steps(self)
+        while True:
+            self._wait_for_a_pause()
+            with self._busy, contextlib.suppress(Exception):
+                step = next(pending, None)
+                if step is None:
+                    return
+                step()
+
+    def _wait_for_a_pause(self) -> None:
+        while True:
+            with self._activity:
+                self._activity.wait_for(lambda: not self._answering)
+                rest = self._last_answer + PAUSE_SECONDS - time.monotonic()
+            if rest <= 0:
+                return
+            time.sleep(rest)
 
     def answer(self, request: dict[str, Any]) -> dict[str, Any]:
         operation = getattr(self, "op_" + request["op"].replace(".", "_"), None)
@@ -66,12 +134,13 @@ class Driver:
         return self.clients[key]
 
     def describe(self, exc: Exception) -> dict[str, Any]:
-        import httpx
-
         openai = self.openai
-        if isinstance(exc, (openai.APITimeoutError, httpx.TimeoutException)):
+        # The HTTP library's own errors, should one escape the SDK: from whichever library the SDK uses, which is
+        # imported already when it is in use.
+        http = [sys.modules[name] for name in ("httpx", "httpx2") if name in sys.modules]
+        if isinstance(exc, (openai.APITimeoutError, *(m.TimeoutException for m in http))):
             kind = "timeout"
-        elif isinstance(exc, (openai.APIConnectionError, httpx.TransportError)):
+        elif isinstance(exc, (openai.APIConnectionError, *(m.TransportError for m in http))):
             kind = "connection"
         elif isinstance(exc, openai.APIStatusError):
             kind = "status"

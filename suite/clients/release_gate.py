@@ -27,7 +27,8 @@ from typing import Any
 KEY_ENV = "OAIC_GATE_REFERENCE_KEY"
 KEY = "sk-oaic-gate"
 MODELS = {"model": "ref-chat", "tools_model": "ref-tools", "embedding_model": "ref-embed",
-          "completions_model": "ref-instruct", "responses_model": "ref-responses"}
+          "completions_model": "ref-instruct", "responses_model": "ref-responses",
+          "moderation_model": "ref-moderation", "transcription_model": "ref-whisper"}
 SURFACED_FAULTS = ("stream-stall", "stream-close", "chat-stream-error-event")
 
 
@@ -107,7 +108,7 @@ def run_target(name: str, faults: list[str], recording: str | None, client: dict
 def main(argv: list[str] | None = None) -> int:
     from ..errors import UsageError
     from ..reference.server import ReferenceServer
-    from . import check
+    from . import prestart
 
     parser = argparse.ArgumentParser(prog="python -m oaic.clients.release_gate", description=__doc__.split("\n")[0])
     parser.add_argument("--client", help="raw, openai or node")
@@ -118,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     client = {"client": args.client, "client_cmd": args.client_cmd}
     try:
-        check(client)
+        prestart(client)  # its driver then serves every target's run in turn
     except UsageError as exc:
         print(f"oaic: error: {exc}", file=sys.stderr)
         return 2
