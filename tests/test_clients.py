@@ -187,10 +187,11 @@ def test_serve_replay_answers_the_sdk_with_the_recorded_bytes():
         proxy.stop()
 
 
-def test_a_live_run_against_the_served_recording_gives_the_recorded_verdicts(tmp_path):
+@pytest.mark.parametrize("name", ["llamacpp-0.3.36", "litellm-1.106.2", "transformers-5.23.0", "infinity-0.0.78"])
+def test_a_live_run_against_the_served_recording_gives_the_recorded_verdicts(tmp_path, name):
     """The recording served over HTTP is the recorded server: a live run with the recording's profile gets the
-    verdicts its replay gets (expected.json of a complete recording: LiteLLM's, recorded in the plain form)."""
-    recording = RECORDING.parent / "litellm-1.106.2"
+    verdicts its replay gets (expected.json of each bundled recording, all recorded in the plain form)."""
+    recording = RECORDING.parent / name
     import contextlib
     import io
 

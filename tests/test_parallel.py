@@ -152,7 +152,7 @@ def test_plain_pytest_with_n_workers_writes_the_serial_results(serial, tmp_path)
     server, _, serial_data = serial
     with _key_in_env():
         env_key = ["--oaic-api-key-env", "OAIC_REFERENCE_SELF_TEST_KEY"]
-        result = plain_pytest("-n", "2", "--pyargs", "oaic.scenarios", "--base-url", server.base_url, *env_key,
+        result = plain_pytest("-n", "4", "--pyargs", "oaic.scenarios", "--base-url", server.base_url, *env_key,
                               "--oaic-timeout", "1", "--oaic-report-dir", str(tmp_path / "r"), cwd=tmp_path,
                               timeout=300, keep_env=("OAIC_REFERENCE_SELF_TEST_KEY",))
     assert result.returncode == 0, (result.stdout[-3000:], result.stderr[-2000:])
