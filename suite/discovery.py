@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import difflib
 import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,11 +66,15 @@ class _Prober:
                                                          connect=target.connect_timeout),
                                    verify=target.base_url.startswith("https:"), follow_redirects=False)
         self.sent: list[dict[str, Any]] = []
+        self._reserved = 0  # requests begun: probes are sent side by side, the budget counts them as they start
+        self._lock = threading.Lock()
 
     def send(self, method: str, path: str, body: Any = None, auth: bool = True,
              base_url: str | None = None) -> httpx.Response:
-        if len(self.sent) >= MAX_REQUESTS:
-            raise _Budget()
+        with self._lock:
+            if self._reserved >= MAX_REQUESTS:
+                raise _Budget()
+            self._reserved += 1
         headers = dict(self.target.headers)
         if auth and self.target.api_key:
             headers["authorization"] = f"Bearer {self.target.api_key}"
@@ -145,8 +151,10 @@ def discover(target: Target, pinned_models: dict[str, str], probe_areas: bool = 
     try:
         _models(prober, target, found)
         if probe_areas:
-            _auth(prober, target, found)
-            _areas(prober, target, pinned_models, found)
+            with ThreadPoolExecutor(1) as pool:  # the no-key probe goes beside the area probes
+                auth = pool.submit(_auth, prober, target, found)
+                _areas(prober, target, pinned_models, found)
+                auth.result()
         else:
             for area, model in pinned_models.items():
                 if found.listed and model not in found.listed:
@@ -220,55 +228,60 @@ def _candidates(area: str, listed: list[str]) -> list[str]:
 
 
 def _areas(prober: _Prober, target: Target, pinned: dict[str, str], found: Discovery) -> None:
+    """One probe per area, sent side by side: chat, embeddings and moderations (and the no-key probe, see
+    discover) at once, then completions and responses, which may fall back to the model chat answered with. Against
+    a remote API that is two round trips instead of five."""
     for model_area, model in pinned.items():
         if found.listed and model not in found.listed:
             _check_unlisted_model(prober, model_area, model, found.listed)
-    for area in ("chat", "embeddings", "completions", "responses", "moderations"):
-        if area in pinned:
-            found.models[area] = pinned[area]
-            continue
-        candidates = _candidates(area, found.listed)
-        if area in ("completions", "responses") and found.models.get("chat"):
-            # a model named for the area (an -instruct model), else the chat model that already answered
-            hinted = [m for m in found.listed if any(h in m.lower() for h in HINTS[area])]
-            candidates = [m for m in hinted if m != found.models["chat"]][:1] + [found.models["chat"]]
-        if not candidates and area == "chat":
-            continue  # nothing listed: the chat scenarios need a model the user names
-        if not candidates and area != "moderations":
-            continue
-        tried = 0
-        for model in candidates or [None]:
-            if tried == 2:
-                break
-            tried += 1
-            path, body = PROBES[area]
-            payload = body(model)
-            if model is None:
-                payload.pop("model")
-            try:
-                response = prober.send("POST", path, payload)
-            except _NoAnswer:
-                if model:
-                    found.models[area] = model  # slow is not absent: the scenarios judge the area
-                break
-            if response.status_code < 300:
-                if model:
-                    found.models[area] = model
-                break
-            if response.status_code in (404, 405, 501) and not _about_model(response):
-                reason = f"POST {path} answered {_describe(response)}"
-                for capability in (area, *AREA_FEATURES.get(area, ())):
-                    found.not_served[capability] = reason
-                break
-            if not _about_model(response):
-                if model:
-                    found.models[area] = model  # served, but the probe was refused: the scenarios judge why
-                break
+    for wave in (("chat", "embeddings", "moderations"), ("completions", "responses")):
+        with ThreadPoolExecutor(len(wave)) as pool:
+            for done in [pool.submit(_probe_area, prober, area, pinned, found) for area in wave]:
+                done.result()  # a set-up mistake (UsageError) or the budget (_Budget) surfaces here
     for area in ("tools", "transcriptions"):
         if area in pinned:
             found.models[area] = pinned[area]
         elif _candidates(area, found.listed):
             found.models[area] = _candidates(area, found.listed)[0]
+
+
+def _probe_area(prober: _Prober, area: str, pinned: dict[str, str], found: Discovery) -> None:
+    """Find the model of one area (at most two tries), or that the area is not served; writes only its own keys
+    of ``found`` (areas are probed side by side)."""
+    if area in pinned:
+        found.models[area] = pinned[area]
+        return
+    candidates = _candidates(area, found.listed)
+    if area in ("completions", "responses") and found.models.get("chat"):
+        # a model named for the area (an -instruct model), else the chat model that already answered
+        hinted = [m for m in found.listed if any(h in m.lower() for h in HINTS[area])]
+        candidates = [m for m in hinted if m != found.models["chat"]][:1] + [found.models["chat"]]
+    if not candidates and area != "moderations":
+        return  # nothing listed: the area's scenarios need a model the user names
+    for model in (candidates or [None])[:2]:
+        path, body = PROBES[area]
+        payload = body(model)
+        if model is None:
+            payload.pop("model")
+        try:
+            response = prober.send("POST", path, payload)
+        except _NoAnswer:
+            if model:
+                found.models[area] = model  # slow is not absent: the scenarios judge the area
+            return
+        if response.status_code < 300:
+            if model:
+                found.models[area] = model
+            return
+        if response.status_code in (404, 405, 501) and not _about_model(response):
+            reason = f"POST {path} answered {_describe(response)}"
+            for capability in (area, *AREA_FEATURES.get(area, ())):
+                found.not_served[capability] = reason
+            return
+        if not _about_model(response):
+            if model:
+                found.models[area] = model  # served, but the probe was refused: the scenarios judge why
+            return
 
 
 def _check_unlisted_model(prober: _Prober, area: str, model: str, listed: list[str]) -> None:
