@@ -39,9 +39,13 @@ def main() -> int:
             continue
         (OUT / client_dir.name).mkdir(parents=True)
         for path in files:
-            # client.* alone, without the per-finding evidence (the gate's own output keeps it), and with paths
+            # client.* alone, without the per-finding evidence and exchanges (the gate's own output keeps them), and with paths
             # relative to the checkout
-            results = {**client_only(json.loads(path.read_text())), "findings": []}
+            results = {**client_only(json.loads(path.read_text())), "findings": [], "exchanges": []}
+            results["target"] = {**results.get("target", {}), "name": path.parent.name}  # the matrix's column
+            totals = results["totals"]  # the verdict of the client, not of the server behind it
+            results["result"] = ("NOT CONFORMANT" if totals.get("fail") else
+                                 "CONFORMANT" if totals.get("pass") or totals.get("warn") else "INCOMPLETE")
             text = json.dumps(results, indent=1).replace(str(ROOT) + "/", "")
             (OUT / client_dir.name / f"{path.parent.name}.json").write_text(text + "\n")
             totals = json.loads(path.read_text())["totals"]
@@ -49,8 +53,8 @@ def main() -> int:
                            f"{totals.get('warn', 0)} |")
         table = subprocess.run(["oaic", "report", "--matrix", *sorted(p.name for p in (OUT / client_dir.name).iterdir())],
                                cwd=OUT / client_dir.name, capture_output=True, text=True, check=True).stdout
-        header, rest = table.split("\n", 1)
-        sections += [f"## {name}", "", header.replace(".json", "") + "\n" + rest, ""]
+        body = table.split("\n", 1)[1] if table.startswith("# ") else table  # its own title: the section names it
+        sections += [f"## {name}", "", body.strip("\n").replace("\n## ", "\n### "), ""]
     (OUT / "MATRIX.md").write_text("\n".join(sections + ["## Summary", ""] + summary) + "\n", encoding="utf-8")
     print(f"wrote {OUT / 'MATRIX.md'}")
     return 0

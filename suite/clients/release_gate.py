@@ -64,14 +64,25 @@ def client_version(client: dict[str, Any]) -> str:
 
 
 def client_only(results: dict[str, Any]) -> dict[str, Any]:
-    """The results restricted to the client.* requirements, totals recounted."""
+    """The results restricted to the client.* requirements, totals recounted, and only the exchanges their
+    findings were judged on (renumbered): the whole run's exchanges would make each file hundreds of kilobytes."""
     requirements = [r for r in results["requirements"] if r["requirement"].startswith("client.")]
     totals = {verdict: 0 for verdict in results.get("totals", {})}
     for r in requirements:
         totals[r["verdict"]] = totals.get(r["verdict"], 0) + 1
     kept = {r["requirement"] for r in requirements}
-    findings = [f for f in results.get("findings", []) if f.get("requirement") in kept]
-    return {**results, "requirements": requirements, "totals": totals, "findings": findings}
+    findings = [dict(f) for f in results.get("findings", []) if f.get("requirement") in kept]
+    exchanges = results.get("exchanges") or []
+    renumbered: dict[int, int] = {}
+    for finding in findings:
+        index = finding.get("exchange")
+        if isinstance(index, int) and 0 <= index < len(exchanges):
+            finding["exchange"] = renumbered.setdefault(index, len(renumbered))
+        else:
+            finding.pop("exchange", None)
+    kept_exchanges = [exchanges[index] for index in sorted(renumbered, key=renumbered.get)]
+    return {**results, "requirements": requirements, "totals": totals, "findings": findings,
+            "exchanges": kept_exchanges}
 
 
 def run_target(name: str, faults: list[str], recording: str | None, client: dict[str, Any], out: Path,
