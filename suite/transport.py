@@ -65,7 +65,23 @@ class Stats:
         return dict(self.__dict__)
 
 
-class Transport:
+class RequestVerbs:
+    """``get``/``post``/``delete`` over ``request``: for the transport and for what wraps it (a client under test)."""
+
+    def request(self, method: str, path: str, **kwargs: Any) -> Exchange:
+        raise NotImplementedError
+
+    def get(self, path: str, **kwargs: Any) -> Exchange:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, json: Any = None, **kwargs: Any) -> Exchange:
+        return self.request("POST", path, json=json, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> Exchange:
+        return self.request("DELETE", path, **kwargs)
+
+
+class Transport(RequestVerbs):
     def __init__(self, target: Target, store: ExchangeStore | None = None,
                  clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep,
                  max_body_bytes: int = MAX_BODY_BYTES) -> None:
@@ -110,15 +126,6 @@ class Transport:
         return self.target.base_url + path
 
     # -- requests -------------------------------------------------------------------------------------
-    def get(self, path: str, **kwargs: Any) -> Exchange:
-        return self.request("GET", path, **kwargs)
-
-    def post(self, path: str, json: Any = None, **kwargs: Any) -> Exchange:
-        return self.request("POST", path, json=json, **kwargs)
-
-    def delete(self, path: str, **kwargs: Any) -> Exchange:
-        return self.request("DELETE", path, **kwargs)
-
     def request(self, method: str, path: str, json: Any = None, params: dict[str, Any] | None = None,
                 headers: dict[str, str] | None = None, content: bytes | None = None, auth: bool = True,
                 retry: bool = True) -> Exchange:

@@ -16,7 +16,7 @@ from typing import Any
 from ..exchange import Exchange
 from ..findings import Finding, expect, failed, passed, short, skipped
 from . import check
-from .common import is_int, no_response
+from .common import is_int, no_response, rejected_ideally_400
 
 JSON = "audio.transcription.json"
 TEXT = "audio.transcription.text"
@@ -339,16 +339,4 @@ def subtitles(ex: Exchange, fmt: str) -> Iterable[Finding]:
 @check(FILE_MISSING, MODEL_MISSING, STATUS_400)
 def part_missing_rejected(ex: Exchange, requirement: str, missing: str) -> Iterable[Finding]:
     """A transcription request without its ``missing`` part is refused with a 4xx, ideally 400."""
-    if ex.status is None:
-        yield from no_response(ex, (requirement,))
-        return
-    what = f"a transcription request without {missing}"
-    if 400 <= ex.status < 500:
-        yield passed(requirement)
-        yield expect(STATUS_400, ex.status == 400, f"{what} was rejected with HTTP {ex.status}; OpenAI answers 400 "
-                                                   f"(SDKs raise a different error class for {ex.status})",
-                     status=ex.status)
-        return
-    kind = "was accepted" if 200 <= ex.status < 300 else "answered a server error" if ex.status >= 500 else "answered"
-    yield failed(requirement, f"{what} {kind}: HTTP {ex.status}, expected a 400 error", status=ex.status,
-                 body=short(ex.body, 200))
+    yield from rejected_ideally_400(ex, requirement, STATUS_400, f"a transcription request without {missing}")

@@ -62,6 +62,23 @@ def error_body(ex: Exchange) -> Iterable[Finding]:
                  + "; ".join(problems), status=ex.status, body=short(ex.body, 300))
 
 
+def rejected_ideally_400(ex: Exchange, requirement: str, status_400: str, what: str) -> Iterable[Finding]:
+    """``what`` (an invalid request) is refused with a 4xx (``requirement``), and ideally with OpenAI's 400
+    (``status_400``: an SDK raises another error class for 404 or 422)."""
+    if ex.status is None:
+        yield from no_response(ex, (requirement,))
+        return
+    if 400 <= ex.status < 500:
+        yield passed(requirement)
+        yield expect(status_400, ex.status == 400, f"{what} was rejected with HTTP {ex.status}; OpenAI answers 400 "
+                                                   f"(SDKs raise a different error class for {ex.status})",
+                     status=ex.status)
+        return
+    kind = "was accepted" if 200 <= ex.status < 300 else "answered a server error" if ex.status >= 500 else "answered"
+    yield failed(requirement, f"{what} {kind}: HTTP {ex.status}, expected a 400 error", status=ex.status,
+                 body=short(ex.body, 200))
+
+
 def not_a_stream(ex: Exchange) -> str | None:
     """Why a stream: true request did not get an SSE stream (None when it did)."""
     if ex.status != 200:

@@ -8,9 +8,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..exchange import Exchange
-from ..findings import Finding, expect, failed, passed, short, skipped
+from ..findings import Finding, expect, failed, short, skipped
 from . import check
-from .common import no_response
+from .common import no_response, rejected_ideally_400
 
 SHAPE = "moderations.response.shape"
 ID_PREFIX = "moderations.response.id-prefix"
@@ -232,15 +232,4 @@ def input_rejected(ex: Exchange, requirement: str) -> Iterable[Finding]:
     """A request with missing or invalid input (``requirement`` says which) is refused with a 4xx, ideally 400."""
     value = ex.request_json.get("input", "(missing)") if isinstance(ex.request_json, dict) else "(missing)"
     what = f"input {value if value == '(missing)' else short(value, 60)}"
-    if ex.status is None:
-        yield from no_response(ex, (requirement,))
-        return
-    if 400 <= ex.status < 500:
-        yield passed(requirement)
-        yield expect(STATUS_400, ex.status == 400, f"{what} was rejected with HTTP {ex.status}; OpenAI answers 400 "
-                                                   f"(SDKs raise a different error class for {ex.status})",
-                     status=ex.status)
-        return
-    kind = "was accepted" if 200 <= ex.status < 300 else "answered a server error" if ex.status >= 500 else "answered"
-    yield failed(requirement, f"{what} {kind}: HTTP {ex.status}, expected a 400 error", status=ex.status,
-                 body=short(ex.body, 200))
+    yield from rejected_ideally_400(ex, requirement, STATUS_400, what)

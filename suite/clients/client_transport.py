@@ -18,6 +18,7 @@ from ..errors import BudgetExhausted, NotRecorded
 from ..exchange import Exchange
 from ..findings import Finding
 from ..scope import current_scope
+from ..transport import RequestVerbs
 from .operations import Operation, operation
 from .process import DriverProcess
 from .proxy import CapturingProxy
@@ -32,7 +33,7 @@ def served_unrecorded(exchange: Exchange) -> bool:
     return isinstance(body, dict) and isinstance(body.get("error"), dict) and body["error"].get("code") == "not_recorded"
 
 
-class ClientTransport:
+class ClientTransport(RequestVerbs):
     def __init__(self, inner: Any, command: list[str], sink: Callable[[list[Finding]], Any],
                  driver: DriverProcess | None = None) -> None:
         self.inner = inner
@@ -51,15 +52,6 @@ class ClientTransport:
 
     def __getattr__(self, name: str) -> Any:  # stats, target, store, on_exchange, url, preflight ...
         return getattr(self.inner, name)
-
-    def get(self, path: str, **kwargs: Any) -> Exchange:
-        return self.request("GET", path, **kwargs)
-
-    def post(self, path: str, json: Any = None, **kwargs: Any) -> Exchange:
-        return self.request("POST", path, json=json, **kwargs)
-
-    def delete(self, path: str, **kwargs: Any) -> Exchange:
-        return self.request("DELETE", path, **kwargs)
 
     def request(self, method: str, path: str, json: Any = None, params: dict[str, Any] | None = None,
                 headers: dict[str, str] | None = None, content: bytes | None = None, auth: bool = True,
