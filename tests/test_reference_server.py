@@ -123,3 +123,33 @@ def test_unknown_area_or_negative_latency_is_one_line_and_exit_2(capsys):
     assert err.count("\n") == 1 and "unknown API area 'files'" in err
     assert main(["serve", "--latency", "-1"]) == 2
     assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_the_listening_socket_says_it_is_tcp_so_the_pure_python_loop_sets_nodelay():
+    """asyncio sets TCP_NODELAY only on sockets whose proto is IPPROTO_TCP; a plain `pip install oaic` (no uvloop)
+    served each answer 40 ms late (Nagle and a delayed ACK) when the listening socket said proto 0."""
+    import asyncio
+
+    from oaic.reference.server import _bind
+
+    sock = _bind("127.0.0.1", 0)
+    try:
+        assert sock.proto == socket.IPPROTO_TCP
+
+        async def accepted_has_nodelay() -> int:
+            got: asyncio.Future = asyncio.get_running_loop().create_future()
+
+            def on_connect(reader, writer):
+                got.set_result(writer.get_extra_info("socket").getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+                writer.close()
+
+            server = await asyncio.start_server(on_connect, sock=sock)
+            _, writer = await asyncio.open_connection(*sock.getsockname())
+            value = await asyncio.wait_for(got, 5)
+            writer.close()
+            server.close()
+            return value
+
+        assert asyncio.run(accepted_has_nodelay()) != 0
+    finally:
+        sock.close()
