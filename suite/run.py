@@ -86,7 +86,7 @@ class Run:
 
             options["replay"] = str(default_recording())
             say(f"oaic: no target given: replaying the bundled recording {options['replay']}")
-        mode = REPLAY if options.get("replay") else RECORD if options.get("record") else LIVE
+        mode = _mode(options)
         store = None
         discovered = None
         if mode == REPLAY:
@@ -103,10 +103,7 @@ class Run:
             if preflight:
                 Transport(target).preflight()
                 discovered = _discover(target, client=bool(options.get("client") or options.get("client_cmd")))
-        property_options = {"examples": options.get("examples"), "seed": options.get("seed"),
-                            "spec": options.get("spec")}
-        if store is not None:
-            property_options = store.property_options(property_options)
+        property_options = _property_options(options, store)
         run = cls._assemble(options, catalogue, selected, mode, target, store, property_options, report_dir)
         run.results.baseline = baseline
         if discovered is not None:
@@ -171,16 +168,13 @@ class Run:
         target.api_key = os.environ.get(target.api_key_env) or None
         catalogue = load()
         selected = catalogue.select(options.get("only"), options.get("skip"))
-        mode = REPLAY if options.get("replay") else RECORD if options.get("record") else LIVE
+        mode = _mode(options)
         store: Any = None
         if mode == REPLAY:
             store = open_store(options, None)
         elif mode == RECORD:  # the controller checked the folder; this recorder only collects (worker_part)
             store = Recorder(Path(options["record"]), target, overwrite=True)
-        property_options = {"examples": options.get("examples"), "seed": options.get("seed"),
-                            "spec": options.get("spec")}
-        if store is not None:
-            property_options = store.property_options(property_options)
+        property_options = _property_options(options, store)
         if state["plans"] is not None:  # planned by the controller (and recorded by its recorder)
             property_options["plans"] = state["plans"]
         run = cls._assemble(options, catalogue, selected, mode, target, store, property_options,
@@ -329,6 +323,16 @@ def _report_discovery(results: Results, found: Any) -> None:
 
         for finding in key_enforced(found.no_key_exchange):
             results.add(finding, "discovery")
+
+
+def _mode(options: Mapping[str, Any]) -> str:
+    return REPLAY if options.get("replay") else RECORD if options.get("record") else LIVE
+
+
+def _property_options(options: Mapping[str, Any], store: Any) -> dict[str, Any]:
+    """The property phase's options; a store adds its plans (a recording keeps them, a replay sends them)."""
+    given = {"examples": options.get("examples"), "seed": options.get("seed"), "spec": options.get("spec")}
+    return store.property_options(given) if store is not None else given
 
 
 def _scope_test() -> str:
