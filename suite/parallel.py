@@ -36,10 +36,13 @@ def unit_weight(nodeids: list[str], plans: dict[str, Any]) -> int:
     """About how many requests a unit of work sends: a property operation its planned requests, a scenario module
     one per test (most send one or two)."""
     if len(nodeids) == 1 and nodeids[0].split("::", 1)[0].endswith(INDEPENDENT_MODULES):
+        from .properties.cases import NEGATIVE, POSITIVE
+        from .properties.phase import plan_key
+
         name = nodeids[0].rsplit("::", 1)[-1]
         operation = name.split("[", 1)[-1].rstrip("]")
-        mode = "negative" if name.startswith("test_invalid") else "positive"
-        return len(plans.get(f"{operation} {mode}") or ()) or 1
+        mode = NEGATIVE if name.startswith("test_invalid") else POSITIVE
+        return len(plans.get(plan_key(operation, mode)) or ()) or 1
     return len(nodeids)
 
 
@@ -69,13 +72,7 @@ class ParallelWorker:
     def pytest_runtest_makereport(self, item: pytest.Item, call: Any) -> Any:
         report = yield
         if call.when == "call" or (call.when == "setup" and report.skipped):
-            from .findings import SEVERITY
-
-            worst: dict[str, str] = {}
-            for finding in self.run.results.findings_of(item.nodeid):
-                if SEVERITY[finding.verdict] >= SEVERITY.get(worst.get(finding.requirement, ""), -1):
-                    worst[finding.requirement] = finding.verdict
-            report.user_properties.append((REPORT_PROPERTY, worst))
+            report.user_properties.append((REPORT_PROPERTY, self.run.results.verdicts_of(item.nodeid)))
         return report
 
 

@@ -20,7 +20,7 @@ from typing import Any, TextIO
 import pytest
 
 from .exchange import Exchange
-from .findings import ERROR, FAIL, SEVERITY, VERDICTS, WARN, Finding
+from .findings import ERROR, FAIL, VERDICTS, WARN, Finding
 from .run import Run
 from .scope import TestScope
 
@@ -289,10 +289,7 @@ class Progress:
 
     def _scenario_line(self, nodeid: str) -> str:
         """One scenario finished: what it judged, then the run so far."""
-        worst: dict[str, str] = dict(self.remote.get(nodeid, {}))
-        for finding in self.run.results.findings_of(nodeid):
-            if SEVERITY[finding.verdict] >= SEVERITY.get(worst.get(finding.requirement, ""), -1):
-                worst[finding.requirement] = finding.verdict
+        worst = {**self.remote.get(nodeid, {}), **self.run.results.verdicts_of(nodeid)}
         counts = Counter(worst.values())
         judged = ", ".join(f"{counts[v]} {v}" for v in VERDICTS if counts[v]) or \
             self.outcomes.get(nodeid, "passed")

@@ -182,6 +182,14 @@ class Results:
     def findings_of(self, test: str) -> list[Finding]:
         return [f for f in self.findings if f.test == test]
 
+    def verdicts_of(self, test: str) -> dict[str, str]:
+        """What a test judged so far: each requirement's worst verdict among the test's findings."""
+        worst: dict[str, str] = {}
+        for finding in self.findings_of(test):
+            if SEVERITY[finding.verdict] >= SEVERITY.get(worst.get(finding.requirement, ""), -1):
+                worst[finding.requirement] = finding.verdict
+        return worst
+
     def capability_missing(self, requirements: Iterable[str], test: str, capability: str) -> None:
         """A scenario needs a capability the target does not have: its requirements are skips, or unsupported
         when discovery found their own capability's route not served (a shared requirement, such as an error

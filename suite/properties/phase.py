@@ -61,13 +61,18 @@ def source_document(spec: str | None) -> Document:
     return load_official(spec)
 
 
+def plan_key(operation_id: str, mode: str) -> str:
+    """Where the requests of one operation and mode are kept among the plans (and in property-plans.json)."""
+    return f"{operation_id} {mode}"
+
+
 def planned(values: dict[str, Any], operation_id: str, mode: str,
             generate: Callable[[], list[PlannedRequest]]) -> list[PlannedRequest]:
     """The requests of one operation and mode. A recording keeps the requests it sent (``values["plans"]``, see
     recording/store.py), so a replay sends exactly those without generating them again: faster, and immune to a
     newer hypothesis or schemathesis generating other data from the same seed."""
     plans = values.get("plans")
-    key = f"{operation_id} {mode}"
+    key = plan_key(operation_id, mode)
     if isinstance(plans, dict) and key in plans:
         return [PlannedRequest.from_json(item) for item in plans[key]]
     requests = generate()
