@@ -1,9 +1,10 @@
 """The budgets and the request rate of one run, shared by its worker processes (``oaic run --jobs N``).
 
 pytest-xdist workers share nothing, but ``--max-requests``, ``--max-tokens-budget`` and ``--rps`` are limits of
-the run, not of a worker. The ledger is a small file (requests sent, tokens used, start of the last request)
+the run, not of a worker. The shared ledger is a small file (requests sent, tokens used, start of the last request)
 updated under an exclusive ``fcntl`` lock: the simplest cross-process counter that needs no server process, and
-a few microseconds per request. A serial run has no ledger: its Transport counts in memory.
+a few microseconds per request. A serial run counts the same way in memory (MemoryLedger): the Transport
+asks a ledger either way.
 """
 
 from __future__ import annotations
@@ -18,6 +19,49 @@ from pathlib import Path
 from .errors import UsageError
 
 _LAYOUT = struct.Struct("<qqd")  # requests, tokens, monotonic start of the last request (0.0: none yet)
+
+
+def _refusal(requests: int, tokens: int, max_requests: int, max_tokens: int, whose: str) -> str | None:
+    """Why the budget refuses one more request, or None."""
+    if requests >= max_requests:
+        return f"request budget exhausted: {requests} of max-requests {max_requests}{whose}"
+    if tokens >= max_tokens:
+        return f"token budget exhausted: {tokens} of max-tokens-budget {max_tokens}{whose}"
+    return None
+
+
+def _next_start(now: float, last: float | None, rps: float) -> float:
+    return now if last is None else max(now, last + 1.0 / rps)
+
+
+class MemoryLedger:
+    """The run's budgets and rate in one process."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self.requests = 0
+        self.tokens = 0
+        self.last_start: float | None = None
+
+    def reserve_request(self, max_requests: int, max_tokens: int) -> str | None:
+        refusal = _refusal(self.requests, self.tokens, max_requests, max_tokens, "")
+        if refusal is None:
+            self.requests += 1
+        return refusal
+
+    def count_request(self) -> None:
+        self.requests += 1
+
+    def add_tokens(self, tokens: int) -> None:
+        self.tokens += tokens
+
+    def claim_start(self, rps: float) -> float:
+        now = self.clock()
+        self.last_start = _next_start(now, self.last_start, rps)
+        return self.last_start - now
+
+    def totals(self) -> tuple[int, int]:
+        return self.requests, self.tokens
 
 
 class SharedLedger:
@@ -57,11 +101,7 @@ class SharedLedger:
             return requests + 1, tokens, last
 
         requests, tokens, _ = self._update(change)
-        if requests >= max_requests:
-            return f"request budget exhausted: {requests} of max-requests {max_requests} (all workers)"
-        if tokens >= max_tokens:
-            return f"token budget exhausted: {tokens} of max-tokens-budget {max_tokens} (all workers)"
-        return None
+        return _refusal(requests, tokens, max_requests, max_tokens, " (all workers)")
 
     def count_request(self) -> None:
         """A replayed request: counted for the progress line, never refused (a replay has no budget)."""
@@ -77,7 +117,7 @@ class SharedLedger:
         booked: list[float] = []
 
         def change(requests: int, tokens: int, last: float) -> tuple[int, int, float]:
-            start = now if last == 0.0 else max(now, last + 1.0 / rps)
+            start = _next_start(now, None if last == 0.0 else last, rps)
             booked.append(start)
             return requests, tokens, start
 

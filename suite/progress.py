@@ -258,12 +258,8 @@ class Progress:
                 f"{requests} requests, {tokens:,} tokens")
 
     def spent(self) -> tuple[int, int]:
-        """(requests, tokens) so far: the run's, counted in the ledger when workers send them (--jobs)."""
-        ledger = self.run.transport.ledger
-        if ledger is not None:
-            return ledger.totals()
-        stats = self.run.transport.stats
-        return stats.requests, stats.total_tokens
+        """(requests, tokens) so far: the run's, counted in its ledger (shared by the workers of --jobs)."""
+        return self.run.transport.ledger.totals()
 
     def render(self) -> Any:
         from rich.table import Table

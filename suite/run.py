@@ -136,7 +136,7 @@ class Run:
         property phase is planned once here rather than in every worker."""
         from .ledger import SharedLedger
 
-        if self.transport.ledger is None:
+        if not isinstance(self.transport.ledger, SharedLedger):
             self.transport.ledger = SharedLedger.create()
         if any(requirement.startswith("property.") for requirement in self.selected):
             from .properties.phase import plan_all
@@ -149,7 +149,9 @@ class Run:
         import pickle
         from dataclasses import replace
 
-        assert self.transport.ledger is not None, "prepare_workers() first"
+        from .ledger import SharedLedger
+
+        assert isinstance(self.transport.ledger, SharedLedger), "prepare_workers() first"
         return pickle.dumps({"options": self.options, "target": replace(self.target, api_key=None),
                              "ledger": str(self.transport.ledger.path),
                              "plans": self.property_options.get("plans")})
@@ -242,11 +244,14 @@ class Run:
     # -- the end -----------------------------------------------------------------------------------------------
     def close(self, complete: bool = False) -> None:
         """Idempotent. A recording is complete only when the session ended normally (finish says so)."""
+        from .ledger import SharedLedger
+
         if self.api is not None and self.api is not self.transport and hasattr(self.api, "close"):
             self.api.close()
         self.transport.close()
-        if self.transport.ledger is not None and self.results.as_given is None:  # the controller's to remove
-            self.transport.ledger.remove()
+        ledger = self.transport.ledger
+        if isinstance(ledger, SharedLedger) and self.results.as_given is None:  # the controller's to remove
+            ledger.remove()
         if self.store is not None:
             self.store.close(complete=complete)
             self.store = None

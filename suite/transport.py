@@ -22,7 +22,7 @@ import httpx
 from . import __version__
 from .errors import BudgetExhausted, UsageError
 from .exchange import Exchange
-from .ledger import SharedLedger
+from .ledger import MemoryLedger, SharedLedger
 from .scope import TestScope, current_scope
 from .scrub import scrub_headers
 from .sse import SSEDecoder
@@ -92,10 +92,9 @@ class Transport(RequestVerbs):
         # A replay answers from cassettes: waiting (Retry-After, a pause before re-reading) would only cost time.
         self.sleep = (lambda seconds: None) if store is not None and store.replaying else sleep
         self.max_body_bytes = max_body_bytes
-        self._last_start: float | None = None
         self._client: httpx.Client | None = None
-        # The run's budgets and rate when its scenarios run in several processes (--jobs; see ledger.py).
-        self.ledger: SharedLedger | None = None
+        # The run's budgets and rate: counted here, or shared by the processes of a parallel run (see ledger.py).
+        self.ledger: MemoryLedger | SharedLedger = MemoryLedger(clock)
         # Told every exchange with the test that sent it (the run counts it and applies the transport checks).
         self.on_exchange: Callable[[Exchange, TestScope | None], None] | None = None
         # Called with the exchange once its headers are in, then with each chunk as it arrives (a proxy relays them).
@@ -139,8 +138,7 @@ class Transport(RequestVerbs):
         scope = current_scope()
         if self.store is not None and self.store.replaying:
             self.stats.requests += 1
-            if self.ledger is not None:
-                self.ledger.count_request()
+            self.ledger.count_request()
             exchange = self.store.replay(method, path, json, content, scope)
             # What this run sends, as a live run would capture it (checks may read the request's Accept header).
             exchange.request_headers = exchange.request_headers or scrub_headers(send_headers)
@@ -197,31 +195,14 @@ class Transport(RequestVerbs):
         return out
 
     def _check_budget(self) -> None:
-        t = self.target
-        if self.ledger is not None:
-            refusal = self.ledger.reserve_request(t.max_requests, t.max_tokens_budget)
-            if refusal:
-                self.stats.budget_refusals += 1
-                raise BudgetExhausted(refusal)
-            return
-        if self.stats.requests >= t.max_requests:
+        refusal = self.ledger.reserve_request(self.target.max_requests, self.target.max_tokens_budget)
+        if refusal:
             self.stats.budget_refusals += 1
-            raise BudgetExhausted(f"request budget exhausted: {self.stats.requests} of max-requests {t.max_requests}")
-        if self.stats.total_tokens >= t.max_tokens_budget:
-            self.stats.budget_refusals += 1
-            raise BudgetExhausted(
-                f"token budget exhausted: {self.stats.total_tokens} of max-tokens-budget {t.max_tokens_budget}")
+            raise BudgetExhausted(refusal)
 
     def _throttle(self) -> None:
-        if self.ledger is not None:
-            if self.target.rps > 0:
-                self.sleep(self.ledger.claim_start(self.target.rps))
-            return
-        if self.target.rps > 0 and self._last_start is not None:
-            wait = self._last_start + 1.0 / self.target.rps - self.clock()
-            if wait > 0:
-                self.sleep(wait)
-        self._last_start = self.clock()
+        if self.target.rps > 0:
+            self.sleep(self.ledger.claim_start(self.target.rps))
 
     def _retry_delay(self, exchange: Exchange, attempt: int) -> float:
         cap = self.target.retry_after_cap
@@ -331,8 +312,7 @@ class Transport(RequestVerbs):
         self.stats.prompt_tokens += prompt
         self.stats.completion_tokens += completion
         self.stats.total_tokens += total
-        if self.ledger is not None:
-            self.ledger.add_tokens(total)
+        self.ledger.add_tokens(total)
 
     # -- preflight ------------------------------------------------------------------------------------
     def preflight(self, deadline: float = 4.5) -> None:
